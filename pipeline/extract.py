@@ -1,0 +1,431 @@
+"""Extraction: a PDF file → a Document of Pages of Blocks, with the usual PDF damage repaired.
+
+pdfplumber gives words with positions and fonts. On top of that this module
+- drops running headers/footers and page numbers (lines in the page margins that repeat),
+- reads two-column pages column by column,
+- keeps tables as rows ("cel | cel | cel") instead of word soup,
+- rejoins words hyphenated across line ends ("wijk-" + "teams" → "wijkteams"),
+- marks headings (larger or bold short lines) so passages know their section,
+- normalises ligatures and odd code points (NFKC),
+- reports pages without a text layer (OCR is done elsewhere, see ``pipeline.ocr``).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from wijkkennis.records import Block, Page
+
+
+class ExtractionError(Exception):
+    """A file that cannot be read as a PDF; the message is shown to the user."""
+
+
+MARGIN_FRACTION = 0.09  # top/bottom share of the page where running headers/footers live
+MIN_TEXT_CHARS = 25  # fewer visible characters than this: the page has no usable text layer
+PAGE_NUMBER_RE = re.compile(
+    r"^(?:(?:pagina|page|blz\.?|p\.)\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:van|/|of)\s*\d{1,4})?$",
+    re.IGNORECASE,
+)
+BULLET_RE = re.compile(r"^(?:[•▪●◦■□‣⁃·\-–*]|\d{1,2}[.)]|[a-z][.)])\s+")
+NUMBERED_HEADING_RE = re.compile(r"^(?:hoofdstuk\s+)?\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+\S", re.IGNORECASE)
+CID_RE = re.compile(r"\(cid:\d+\)")
+# Line-end hyphen that belongs to the word, not a split: "jeugd- en gezinsteam".
+KEEP_HYPHEN_NEXT = {"en", "of", "tot", "noch", "als"}
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+    bold: bool
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """One page before document-level clean-up: lines in reading order, tables apart."""
+
+    number: int
+    height: float
+    lines: tuple[Line, ...]
+    tables: tuple[tuple[float, str], ...]  # (top, rendered rows) per table
+    char_count: int
+    cid_count: int
+
+
+def normalise_text(text: str) -> str:
+    """NFKC (ligatures ﬁ → fi), soft hyphens out, non-breaking spaces to spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u00ad", "").replace("\u200b", "")
+    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+
+
+def _words_to_lines(words: Sequence[dict]) -> list[Line]:
+    """Group words into lines by their vertical position."""
+    ordered = sorted(words, key=lambda w: (round(w["top"]), w["x0"]))
+    groups: list[list[dict]] = []
+    for word in ordered:
+        if groups and abs(groups[-1][0]["top"] - word["top"]) <= max(2.0, 0.35 * (word["bottom"] - word["top"])):
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    lines = []
+    for group in groups:
+        group.sort(key=lambda w: w["x0"])
+        parts = [group[0]["text"]]
+        for prev, word in zip(group, group[1:], strict=False):
+            gap = word["x0"] - prev["x1"]
+            parts.append(" " if gap > 0.5 else "")
+            parts.append(word["text"])
+        sizes = [w.get("size", 0.0) for w in group]
+        fonts = [str(w.get("fontname", "")) for w in group]
+        lines.append(
+            Line(
+                text=normalise_text("".join(parts)),
+                top=min(w["top"] for w in group),
+                bottom=max(w["bottom"] for w in group),
+                x0=group[0]["x0"],
+                x1=group[-1]["x1"],
+                size=round(statistics.median(sizes), 1) if sizes else 0.0,
+                bold=all(("bold" in f.lower() or "black" in f.lower() or "heavy" in f.lower()) for f in fonts),
+            )
+        )
+    return [line for line in lines if line.text]
+
+
+def _column_split(words: Sequence[dict], page_width: float) -> float | None:
+    """The x of a gutter that splits most lines into two columns, or None.
+
+    A gutter is a vertical band in the middle of the page that almost no word crosses, with
+    plenty of words on both sides.
+    """
+    if len(words) < 40:
+        return None
+    lo, hi = page_width * 0.3, page_width * 0.7
+    step = 2.0
+    best: tuple[int, float] | None = None
+    x = lo
+    while x <= hi:
+        crossing = sum(1 for w in words if w["x0"] < x < w["x1"])
+        if best is None or crossing < best[0]:
+            best = (crossing, x)
+        x += step
+    if best is None:
+        return None
+    crossing, gutter = best
+    left = sum(1 for w in words if w["x1"] <= gutter)
+    right = sum(1 for w in words if w["x0"] >= gutter)
+    if crossing > 0.05 * len(words) or min(left, right) < 0.2 * len(words):
+        return None
+    # A river of spaces in justified text also leaves a band few words cross; a real gutter
+    # is wide: on rows with words on both sides, the gap there is far wider than a space.
+    rows: dict[int, list[dict]] = {}
+    for w in words:
+        rows.setdefault(round(w["top"]), []).append(w)
+    gaps = []
+    for row in rows.values():
+        left_x1 = [w["x1"] for w in row if w["x1"] <= gutter]
+        right_x0 = [w["x0"] for w in row if w["x0"] >= gutter]
+        crossed = any(w["x0"] < gutter < w["x1"] for w in row)
+        if left_x1 and right_x0 and not crossed:
+            gaps.append(min(right_x0) - max(left_x1))
+    if len(gaps) < 5 or statistics.median(gaps) < 12:
+        return None
+    return gutter
+
+
+def _table_rows(table: object) -> str:
+    rows = []
+    for row in table.extract():  # type: ignore[attr-defined]
+        cells = [normalise_text((cell or "").replace("\n", " ")) for cell in row]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+def _inside(word: dict, bbox: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = bbox
+    cx = (word["x0"] + word["x1"]) / 2
+    cy = (word["top"] + word["bottom"]) / 2
+    return x0 <= cx <= x1 and top <= cy <= bottom
+
+
+def read_raw_page(page: object, number: int) -> RawPage:
+    """One pdfplumber page → lines in reading order (columns resolved) and tables."""
+    words = page.extract_words(  # type: ignore[attr-defined]
+        extra_attrs=["size", "fontname"], keep_blank_chars=False, use_text_flow=False
+    )
+    chars = page.chars  # type: ignore[attr-defined]
+    visible = sum(1 for c in chars if not c.get("text", " ").isspace())
+    cid_count = sum(1 for w in words if CID_RE.search(w["text"]))
+    tables: list[tuple[float, str]] = []
+    try:
+        found = page.find_tables()  # type: ignore[attr-defined]
+    except Exception:  # table finding is a refinement; a failure must not lose the page
+        found = []
+    for table in found:
+        # A "table" of one row or one column is usually a box around text, not a table.
+        rows = table.extract()
+        if len(rows) < 2 or max((len(r) for r in rows), default=0) < 2:
+            continue
+        words = [w for w in words if not _inside(w, table.bbox)]
+        rendered = _table_rows(table)
+        if rendered:
+            tables.append((table.bbox[1], rendered))
+    width = float(page.width)  # type: ignore[attr-defined]
+    height = float(page.height)  # type: ignore[attr-defined]
+    body = [w for w in words if height * MARGIN_FRACTION < w["top"] < height * (1 - MARGIN_FRACTION)]
+    gutter = _column_split(body, width)
+    lines = _words_to_lines(words) if gutter is None else _columns_in_order(words, gutter)
+    return RawPage(number, height, tuple(lines), tuple(tables), visible, cid_count)
+
+
+def _columns_in_order(words: Sequence[dict], gutter: float) -> list[Line]:
+    """Full-width lines above the columns, then the left column, the right one, then the rest."""
+    rows: dict[int, list[dict]] = {}
+    for w in words:
+        rows.setdefault(round(w["top"]), []).append(w)
+    spanning_words = []
+    for row in rows.values():
+        left_x1 = max((w["x1"] for w in row if w["x1"] <= gutter), default=None)
+        right_x0 = min((w["x0"] for w in row if w["x0"] >= gutter), default=None)
+        crossed = any(w["x0"] < gutter < w["x1"] for w in row)
+        # A row that runs through the gutter with ordinary word spacing is a full-width line.
+        if crossed or (left_x1 is not None and right_x0 is not None and right_x0 - left_x1 < 10):
+            spanning_words.extend(row)
+    spanning_ids = {id(w) for w in spanning_words}
+    rest = [w for w in words if id(w) not in spanning_ids]
+    spanning = _words_to_lines(spanning_words)
+    left = _words_to_lines([w for w in rest if w["x1"] <= gutter])
+    right = _words_to_lines([w for w in rest if w["x0"] >= gutter])
+    # Full-width lines cut the page into bands; each band is read left column, then right.
+    ordered: list[Line] = []
+    lower = float("-inf")
+    for full in sorted(spanning, key=lambda ln: ln.top) + [None]:  # type: ignore[list-item]
+        upper = full.top if full is not None else float("inf")
+        ordered += [ln for ln in left if lower <= ln.top < upper]
+        ordered += [ln for ln in right if lower <= ln.top < upper]
+        if full is not None:
+            ordered.append(full)
+            lower = upper
+    return ordered
+
+
+def _margin_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower()).strip()
+
+
+def strip_running_lines(pages: Sequence[RawPage]) -> list[RawPage]:
+    """Drop page numbers and lines that repeat in the top/bottom margins of many pages."""
+    counts: Counter[str] = Counter()
+    for page in pages:
+        keys = {_margin_key(ln.text) for ln in page.lines if _in_margin(ln, page.height)}
+        counts.update(keys)
+    threshold = max(2, int(0.4 * len(pages) + 0.5))
+    repeated = {key for key, n in counts.items() if n >= threshold} if len(pages) >= 3 else set()
+    cleaned = []
+    for page in pages:
+        kept = tuple(
+            ln
+            for ln in page.lines
+            if not (
+                _in_margin(ln, page.height)
+                and (_margin_key(ln.text) in repeated or PAGE_NUMBER_RE.match(ln.text))
+            )
+        )
+        cleaned.append(replace(page, lines=kept))
+    return cleaned
+
+
+def _in_margin(line: Line, height: float) -> bool:
+    return line.top < height * MARGIN_FRACTION or line.bottom > height * (1 - MARGIN_FRACTION)
+
+
+def body_font_size(pages: Iterable[RawPage]) -> float:
+    weights: Counter[float] = Counter()
+    for page in pages:
+        for line in page.lines:
+            weights[line.size] += len(line.text)
+    return weights.most_common(1)[0][0] if weights else 10.0
+
+
+def is_heading(line: Line, body_size: float) -> bool:
+    text = line.text
+    if len(text) > 120 or len(text) < 2 or text.endswith((".", ",", ";", ":")) and not NUMBERED_HEADING_RE.match(text):
+        return False
+    if BULLET_RE.match(text) and not NUMBERED_HEADING_RE.match(text):
+        return False
+    if not any(c.isalpha() for c in text):
+        return False
+    if line.size >= body_size * 1.15:
+        return True
+    return line.bold and len(text.split()) <= 14
+
+
+def join_lines(lines: Sequence[str]) -> str:
+    """Join the lines of one paragraph, rejoining words hyphenated at line ends."""
+    text = ""
+    for line in lines:
+        line = line.strip()
+        if not text:
+            text = line
+            continue
+        match = re.search(r"(\w)-$", text)
+        next_word = line.split(" ", 1)[0]
+        if match and next_word[:1].islower() and next_word.strip(".,;:").lower() not in KEEP_HYPHEN_NEXT:
+            text = text[:-1] + line
+        elif text.endswith("-") and next_word[:1].isupper():
+            text = text + line  # "Noord-" + "Brabant": keep the hyphen, no space
+        else:
+            text = f"{text} {line}"
+    return text
+
+
+def build_blocks(page: RawPage, body_size: float) -> tuple[Block, ...]:
+    """Lines → heading / paragraph / table blocks, in reading order."""
+    blocks: list[tuple[float, Block]] = []
+    paragraph: list[Line] = []
+    gaps = [
+        b.top - a.bottom
+        for a, b in zip(page.lines, page.lines[1:], strict=False)
+        if 0 <= b.top - a.bottom < 3 * max(a.height, 1)
+    ]
+    usual_gap = statistics.median(gaps) if gaps else 2.0
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append((paragraph[0].top, Block("paragraph", join_lines([ln.text for ln in paragraph]))))
+            paragraph.clear()
+
+    for line in page.lines:
+        if is_heading(line, body_size):
+            flush()
+            if blocks and blocks[-1][1].kind == "heading" and line.top - page.lines[0].top >= 0:
+                previous_top, previous = blocks[-1]
+                # A heading wrapped over two lines.
+                if 0 <= line.top - previous_top < 3 * line.height and not NUMBERED_HEADING_RE.match(line.text):
+                    blocks[-1] = (previous_top, Block("heading", f"{previous.text} {line.text}"))
+                    continue
+            blocks.append((line.top, Block("heading", line.text)))
+            continue
+        if paragraph:
+            last = paragraph[-1]
+            gap = line.top - last.bottom
+            new_column = line.top < last.top - 1
+            if new_column or gap > max(usual_gap * 1.8, usual_gap + 3) or BULLET_RE.match(line.text):
+                flush()
+        paragraph.append(line)
+    flush()
+    # Tables go where they stand: before the first block (in reading order) below them.
+    for table_top, rendered in sorted(page.tables):
+        position = next((i for i, (top, _) in enumerate(blocks) if top > table_top), len(blocks))
+        blocks.insert(position, (table_top, Block("table", rendered)))
+    ordered = [block for _, block in blocks]
+    return tuple(ordered)
+
+
+def open_pdf(path: Path, password: str = "") -> object:
+    """Open with pdfplumber, turning its many failure modes into one ExtractionError."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    try:
+        return pdfplumber.open(path, password=password)
+    except (PDFPasswordIncorrect, PDFEncryptionError) as error:
+        raise ExtractionError("versleuteld (encrypted): er is een wachtwoord nodig") from error
+    except Exception as error:  # pdfminer raises a zoo of types for broken files
+        raise ExtractionError(f"beschadigd (corrupt) PDF: {type(error).__name__}: {error}"[:300]) from error
+
+
+def sniff(path: Path, max_file_mb: int) -> None:
+    """Cheap checks before parsing: empty, too large, not a PDF at all."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ExtractionError("leeg bestand (empty, 0 bytes)")
+    if size > max_file_mb * 1024 * 1024:
+        raise ExtractionError(f"te groot (too large): {size / 1e6:.0f} MB > {max_file_mb} MB")
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+    if b"%PDF-" not in head:
+        kind = "een zip/Office-bestand" if head.startswith(b"PK") else "HTML" if b"<html" in head.lower() or b"<!doctype" in head.lower() else "onbekend"
+        raise ExtractionError(f"geen PDF (not a pdf; inhoud lijkt {kind})")
+
+
+def extract_pages(path: Path, max_pages: int = 2000, max_file_mb: int = 200) -> tuple[list[Page], list[str]]:
+    """Read every page of a PDF into cleaned Pages; return them with warnings for the user."""
+    path = Path(path)
+    sniff(path, max_file_mb)
+    pdf = open_pdf(path)
+    warnings: list[str] = []
+    try:
+        try:
+            plumber_pages = pdf.pages  # type: ignore[attr-defined]
+        except Exception as error:
+            raise ExtractionError(f"beschadigd (corrupt) PDF: paginaboom onleesbaar ({type(error).__name__})") from error
+        if len(plumber_pages) == 0:
+            raise ExtractionError("geen pagina's (no pages)")
+        if len(plumber_pages) > max_pages:
+            raise ExtractionError(f"te veel pagina's (too many pages): {len(plumber_pages)} > {max_pages}")
+        raw_pages = []
+        for index, plumber_page in enumerate(plumber_pages, start=1):
+            try:
+                raw_pages.append(read_raw_page(plumber_page, index))
+            except Exception as error:
+                warnings.append(f"pagina {index} onleesbaar: {type(error).__name__}")
+                raw_pages.append(RawPage(index, 842.0, (), (), 0, 0))
+            finally:
+                plumber_page.close()
+    finally:
+        pdf.close()  # type: ignore[attr-defined]
+    return assemble_pages(raw_pages, warnings), warnings
+
+
+def assemble_pages(raw_pages: Sequence[RawPage], warnings: list[str]) -> list[Page]:
+    """Document-level clean-up of raw pages into final Pages; appends to ``warnings``."""
+    cleaned = strip_running_lines(raw_pages)
+    body_size = body_font_size(cleaned)
+    pages = []
+    no_text = []
+    for raw in cleaned:
+        has_text = raw.char_count >= MIN_TEXT_CHARS
+        if raw.cid_count and raw.cid_count * 3 > max(1, sum(len(ln.text.split()) for ln in raw.lines)):
+            warnings.append(f"pagina {raw.number}: tekst onleesbaar (unreadable font encoding)")
+            has_text = False
+        blocks = build_blocks(raw, body_size) if has_text else ()
+        blocks = tuple(Block(b.kind, CID_RE.sub("", b.text).strip()) for b in blocks if CID_RE.sub("", b.text).strip())
+        if not has_text:
+            no_text.append(raw.number)
+        pages.append(Page(number=raw.number, blocks=blocks, has_text_layer=has_text))
+    if no_text:
+        if len(no_text) == len(raw_pages):
+            warnings.append("geen tekstlaag (no text layer): alle pagina's zijn beeld (scan)")
+        else:
+            warnings.append(f"geen tekstlaag (no text layer) op pagina {_ranges(no_text)}")
+    return pages
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    parts = []
+    start = prev = numbers[0]
+    for n in list(numbers[1:]) + [None]:  # type: ignore[list-item]
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(parts)

@@ -1,0 +1,126 @@
+"""Search over the demo corpus in a real on-disk chromadb + BM25 index."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.query import Filters, QueryError, SearchService
+from wijkkennis.config import Settings
+
+ZWOLLE = "zwolle-evaluatie-wijkteams-2019.pdf"
+
+
+def test_known_passage_found_with_provenance(demo_service: SearchService) -> None:
+    hits = demo_service.search("wachtlijsten en werkdruk", top_k=5)
+    top = hits[0]
+    assert (top.file, top.page) == (ZWOLLE, 3)
+    assert top.heading == "2.1 Werkdruk en wachtlijsten"
+    assert (top.gemeente, top.gemeentecode, top.year) == ("Zwolle", "GM0193", 2019)
+    assert 2 in top.areas  # werkdruk/wachtlijsten is aandachtsgebied 2
+    assert "**" in top.snippet  # query terms highlighted
+    assert set(top.scores) >= {"dense", "bm25", "fused"}
+
+
+@pytest.mark.parametrize("ranker", ["bm25", "dense"])
+def test_single_rankers_find_the_known_passage(demo_service: SearchService, ranker: str) -> None:
+    hits = demo_service.search("wachtlijsten en werkdruk", top_k=3, ranker=ranker)  # type: ignore[arg-type]
+    assert (ZWOLLE, 3) in {(h.file, h.page) for h in hits}
+
+
+def test_running_headers_footers_and_page_numbers_are_stripped(demo_settings: Settings) -> None:
+    from index.store import Store
+
+    store = Store(demo_settings)
+    rows = store.db.execute("SELECT text FROM passages").fetchall()
+    assert rows
+    for row in rows:
+        assert "Evaluatie sociale wijkteams Zwolle 2019" not in row["text"]
+        assert "Pagina " not in row["text"]
+
+
+def test_hyphenated_words_are_rejoined(demo_service: SearchService) -> None:
+    hits = demo_service.search("wachtlijsten", filters=Filters(gemeenten=("GM0193",)), top_k=10, ranker="bm25")
+    page3 = " ".join(h.text for h in hits if h.page == 3)
+    assert "wachtlijsten" in page3
+    assert "wacht-" not in page3 and "wacht- lijsten" not in page3
+    tilburg = demo_service.search("ketenpartners", filters=Filters(gemeenten=("GM0855",)), ranker="bm25")
+    assert any("ketenpartners" in h.text for h in tilburg if h.page == 3)
+
+
+def test_two_column_page_is_read_left_column_first(demo_settings: Settings) -> None:
+    from index.store import Store
+
+    store = Store(demo_settings)
+    rows = store.db.execute(
+        "SELECT p.text FROM passages p JOIN documents d USING (doc_id) WHERE d.file = ? AND p.page = 4 ORDER BY p.position",
+        (ZWOLLE,),
+    ).fetchall()
+    text = "\n".join(r["text"] for r in rows)
+    left = text.index("In de linkerkolom eindigt het verhaal over de toegang tot het wijkteam.")
+    right = text.index("De rechterkolom begint met de samenwerking met huisartsen.")
+    assert left < right
+
+
+def test_table_rows_are_kept_as_rows(demo_settings: Settings) -> None:
+    from index.store import Store
+
+    rows = Store(demo_settings).db.execute("SELECT p.text FROM passages p JOIN documents d USING (doc_id) WHERE d.file LIKE 'tilburg%' AND p.page = 4").fetchall()
+    text = "\n".join(r["text"] for r in rows)
+    assert "Wijk | Aantal meldingen | Gemiddelde wachttijd (weken)" in text
+    assert "Reeshof | 312 | 6" in text
+
+
+@pytest.mark.parametrize(
+    ("filters", "check"),
+    [
+        (Filters(areas=(3,)), lambda h: 3 in h.areas),
+        (Filters(gemeenten=("GM0855",)), lambda h: h.gemeente == "Tilburg"),
+        (Filters(year_from=2021, year_to=2022), lambda h: 2021 <= h.year <= 2022),
+        (Filters(provincie="Overijssel"), lambda h: h.provincie == "Overijssel"),
+        (Filters(publisher="Gemeente Geldermalsen"), lambda h: h.publisher == "Gemeente Geldermalsen"),
+    ],
+)
+@pytest.mark.parametrize("ranker", ["hybrid", "bm25", "dense"])
+def test_filters_return_only_matching_passages(demo_service: SearchService, filters: Filters, check, ranker: str) -> None:  # type: ignore[no-untyped-def]
+    hits = demo_service.search("samenwerking in het wijkteam", filters=filters, top_k=20, ranker=ranker, max_per_document=0)  # type: ignore[arg-type]
+    assert hits, filters
+    assert all(check(h) for h in hits)
+
+
+def test_kind_filter(demo_service: SearchService) -> None:
+    everything = demo_service.search("wijkteam", top_k=50, max_per_document=0)
+    kinds = {h.kind for h in everything}
+    assert len(kinds) >= 2
+    for kind in kinds:
+        hits = demo_service.search("wijkteam", filters=Filters(kind=kind), top_k=50, max_per_document=0)
+        assert hits and all(h.kind == kind for h in hits)
+
+
+def test_at_most_n_passages_per_document(demo_service: SearchService) -> None:
+    hits = demo_service.search("wijkteam", top_k=10, max_per_document=2)
+    per_doc: dict[str, int] = {}
+    for hit in hits:
+        per_doc[hit.doc_id] = per_doc.get(hit.doc_id, 0) + 1
+    assert max(per_doc.values()) <= 2
+
+
+def test_more_like_this_comes_from_other_gemeenten(demo_service: SearchService) -> None:
+    source = demo_service.search("wachtlijsten en werkdruk", top_k=1)[0]
+    similar = demo_service.more_like_this(source.passage_id, top_k=5)
+    assert similar
+    assert all(h.gemeentecode != source.gemeentecode for h in similar)
+
+
+@pytest.mark.parametrize(
+    ("query", "filters", "message"),
+    [
+        ("", Filters(), "lege zoekvraag"),
+        ("x" * 501, Filters(), "te lang"),
+        ("wijkteam", Filters(areas=(11,)), "bestaat niet"),
+        ("wijkteam", Filters(kind="roddel"), "bestaat niet"),
+        ("wijkteam", Filters(year_from=2023, year_to=2020), "jaar"),
+    ],
+)
+def test_bad_queries_get_a_clear_error(demo_service: SearchService, query: str, filters: Filters, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        demo_service.search(query, filters)

@@ -1,0 +1,31 @@
+"""Real embedding models that ship inside PyPI packages (no downloads)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.embed import load_embedder
+
+QUERY = "hoe betrekken gemeenten huisartsen bij het wijkteam?"
+RELEVANT = "De samenwerking tussen het sociale wijkteam en de huisartsen is versterkt door vaste contactpersonen."
+IRRELEVANT = "De parkeervergunning voor bewoners kost dit jaar 80 euro."
+
+
+def test_default_embedder_is_use_multilingual_and_ranks_dutch_sensibly() -> None:
+    embedder = load_embedder()
+    assert embedder.name == "use-multilingual-v3"
+    vectors = embedder.embed_passages([RELEVANT, IRRELEVANT])
+    assert vectors.shape == (2, embedder.dimension)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    query = embedder.embed_query(QUERY)
+    assert query @ vectors[0] > query @ vectors[1]
+
+
+@pytest.mark.slow
+def test_sentence_transformers_backend_loads_packaged_model() -> None:
+    embedder = load_embedder("minilm")
+    assert embedder.dimension == 384
+    vectors = embedder.embed_passages([RELEVANT, IRRELEVANT])
+    assert vectors.shape == (2, 384)
+    assert embedder.embed_query(QUERY) @ vectors[0] > embedder.embed_query(QUERY) @ vectors[1]

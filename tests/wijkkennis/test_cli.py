@@ -1,0 +1,94 @@
+"""The `wijkkennis` CLI end to end: ingest a folder with good and bad files, then search."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+from typer.testing import CliRunner
+
+from wijkkennis.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def mixed_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two good demo PDFs beside a non-PDF, an empty file and a truncated PDF."""
+    folder = tmp_path_factory.mktemp("mixed")
+    for name in ("zwolle-evaluatie-wijkteams-2019.pdf", "apeldoorn-rekenkamerbrief-wijkteams-2023.pdf"):
+        shutil.copy(CORPUS / name, folder / name)
+    shutil.copy(CORPUS / "manifest.csv", folder / "manifest.csv")
+    (folder / "notulen.pdf").write_text("<html><body>Dit is geen PDF</body></html>", encoding="utf-8")
+    (folder / "leeg.pdf").write_bytes(b"")
+    good = (CORPUS / "tilburg-evaluatie-sociale-wijkteams-2021.pdf").read_bytes()
+    (folder / "afgebroken.pdf").write_bytes(good[: len(good) // 3])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli-data")
+
+
+@pytest.fixture(scope="module")
+def ingest_result(mixed_folder: Path, data_dir: Path):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["ingest", str(mixed_folder), "--data-dir", str(data_dir), "--json"])
+
+
+def test_bad_files_are_reported_per_file_and_the_rest_is_ingested(ingest_result) -> None:  # type: ignore[no-untyped-def]
+    assert ingest_result.exit_code == 1, ingest_result.output
+    outcomes = {o["file"]: o for o in json.loads(ingest_result.stdout)}
+    assert outcomes["zwolle-evaluatie-wijkteams-2019.pdf"]["status"] == "ok"
+    assert outcomes["apeldoorn-rekenkamerbrief-wijkteams-2023.pdf"]["status"] == "ok"
+    assert outcomes["zwolle-evaluatie-wijkteams-2019.pdf"]["passages"] > 5
+    for bad, reason in (("notulen.pdf", "geen pdf"), ("leeg.pdf", "leeg"), ("afgebroken.pdf", "beschadigd")):
+        assert outcomes[bad]["status"] == "failed"
+        assert reason in outcomes[bad]["reason"].lower(), outcomes[bad]["reason"]
+
+
+def test_search_json_returns_provenance(ingest_result, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["search", "wachtlijsten en werkdruk", "--json", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    top = hits[0]
+    assert (top["file"], top["page"], top["gemeente"], top["year"]) == ("zwolle-evaluatie-wijkteams-2019.pdf", 3, "Zwolle", 2019)
+    assert 2 in top["areas"]
+
+
+def test_search_filters_on_cli(ingest_result, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(
+        app, ["search", "kosten", "--gemeente", "Apeldoorn", "--year-from", "2020", "--json", "--data-dir", str(data_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert hits and {h["gemeente"] for h in hits} == {"Apeldoorn"}
+
+
+def test_search_with_unknown_gemeente_is_a_clear_error(ingest_result, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["search", "wijkteam", "--gemeente", "Atlantis", "--data-dir", str(data_dir)])
+    assert result.exit_code == 2
+    assert "onbekende gemeente" in result.output
+
+
+def test_reingest_unchanged_is_a_no_op(ingest_result, mixed_folder: Path, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["ingest", str(mixed_folder / "zwolle-evaluatie-wijkteams-2019.pdf"), "--data-dir", str(data_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["status"] == "unchanged"
+
+
+def test_stats(ingest_result, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["stats", "--json", "--data-dir", str(data_dir)])
+    figures = json.loads(result.stdout)
+    assert figures["documents"] == 2
+    assert figures["passages"] == figures["vectors"] > 0
+
+
+def test_help_explains_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("ingest", "search", "stats", "serve", "eval"):
+        assert command in result.output
