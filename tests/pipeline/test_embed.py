@@ -12,14 +12,19 @@ RELEVANT = "De samenwerking tussen het sociale wijkteam en de huisartsen is vers
 IRRELEVANT = "De parkeervergunning voor bewoners kost dit jaar 80 euro."
 
 
-def test_default_embedder_is_use_multilingual_and_ranks_dutch_sensibly() -> None:
-    embedder = load_embedder()
-    assert embedder.name == "use-multilingual-v3"
+@pytest.mark.parametrize("name", ["e5-small", "use-multilingual-v3"])
+def test_packaged_embedders_rank_dutch_sensibly(name: str) -> None:
+    embedder = load_embedder(name)
+    assert embedder.name == name
     vectors = embedder.embed_passages([RELEVANT, IRRELEVANT])
     assert vectors.shape == (2, embedder.dimension)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     query = embedder.embed_query(QUERY)
     assert query @ vectors[0] > query @ vectors[1]
+
+
+def test_default_embedder_is_e5_small() -> None:
+    assert load_embedder().name == "e5-small"
 
 
 @pytest.mark.slow
