@@ -301,6 +301,28 @@ class Store:
             lexical.save(index, self.lexical_dir)
         return index
 
+    # ---------------------------------------------------------------- sources
+    # Where ingest read each PDF, so the app can show a source page; the app serves no other
+    # files. A separate table: write_document's delete-and-insert of a document leaves it alone.
+    SOURCES_SCHEMA = "CREATE TABLE IF NOT EXISTS sources (file TEXT PRIMARY KEY, path TEXT NOT NULL, recorded_at TEXT)"
+
+    def record_source(self, file: str, path: Path) -> None:
+        with self.transaction() as db:
+            db.execute(self.SOURCES_SCHEMA)
+            db.execute("INSERT OR REPLACE INTO sources(file, path, recorded_at) VALUES (?, ?, ?)", (file, str(Path(path).resolve()), now()))
+
+    def source_path(self, file: str) -> Path | None:
+        """The PDF a complete document was read from, if it is still there."""
+        try:
+            row = self.db.execute(
+                "SELECT s.path FROM sources s JOIN documents d ON d.file = s.file WHERE s.file = ? AND d.status = 'complete'",
+                (file,),
+            ).fetchone()
+        except sqlite3.OperationalError:  # an index from before the sources table
+            return None
+        path = Path(row["path"]) if row else None
+        return path if path is not None and path.name == file and path.is_file() else None
+
     # ------------------------------------------------------------------ stats
     def stats(self) -> dict[str, Any]:
         docs = self.documents()

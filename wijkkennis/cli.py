@@ -172,5 +172,204 @@ def serve(
     raise typer.Exit(subprocess.call(command, env=env))
 
 
+@app.command()
+def bench(
+    corpus: Annotated[Optional[list[Path]], typer.Option("--corpus", help="Folder of PDFs to ingest (repeatable); default: corpus/ and ../shared/corpus/sociaal-domein when present.")] = None,  # noqa: UP045
+    scales: Annotated[str, typer.Option(help="Synthetic index sizes for query latency, comma-separated; empty = none.")] = "10000,100000,1000000",
+    rounds: Annotated[int, typer.Option(min=5, help="Timed queries per mode and scale.")] = 40,
+    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Where benchmark indexes go (default: DATA_DIR/bench).")] = None,  # noqa: UP045
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the JSON results (default: bench/results).")] = None,  # noqa: UP045
+    skip_ingest: Annotated[bool, typer.Option("--skip-ingest", help="Reuse the ingested corpora from an earlier run.")] = False,
+    skip_queries: Annotated[bool, typer.Option("--skip-queries", help="Ingest figures only.")] = False,
+    no_rebuild_run: Annotated[bool, typer.Option("--no-rebuild-run", help="Skip the second, page-cache ingest.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild synthetic indexes even when a matching one exists.")] = False,
+    compare_embedders: Annotated[Optional[list[str]], typer.Option("--compare-embedder", help="Also time this embedder on 128 passages (repeatable).")] = None,  # noqa: UP045
+    workers: Annotated[int, typer.Option(help="Extraction workers (0 = the setting, default one per core).")] = 0,
+    data_dir: DataDir = None,
+) -> None:
+    """Measure ingest throughput per stage and query latency at 10k/100k/1M passages (not a test).
+
+    Prints tables and writes bench/results/bench-<timestamp>.json; see README, "Performance and scale".
+    """
+    from wijkkennis import bench as benchmarks
+
+    corpora = [(folder.name, folder) for folder in corpus] if corpus else None
+    sizes = [int(part.replace("_", "")) for part in scales.split(",") if part.strip()]
+    benchmarks.run(
+        corpora=corpora, scales=sizes, work_dir=work_dir, out_dir=out, rounds=rounds, ingest=not skip_ingest,
+        queries=not skip_queries, reuse=not fresh, rebuild_run=not no_rebuild_run,
+        compare_embedders=compare_embedders or (), workers=workers, settings=_settings(data_dir),
+    )
+
+
+@eval_app.command("search")
+def eval_search(
+    gold: Annotated[Path, typer.Argument(help="Gold set: JSON Lines with query, relevant [{file, pages}] and optional filters.")],
+    ranker: Annotated[Optional[str], typer.Option(help="Only this ranker: hybrid, bm25 or dense (default: all three).")] = None,  # noqa: UP045
+    max_per_document: Annotated[Optional[int], typer.Option("--max-per-document", min=0, help="Hits per document (default: the configured max_per_document; 0 = no limit).")] = None,  # noqa: UP045
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: ndcg10, mrr10, recall10, bm25_*, dense_*, n, per query.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Page-level nDCG@10, MRR@10 and Recall@10 of search on the current index.
+
+    Conventions (binary gain, each relevant page credited once, IDCG over the listed pages) are
+    documented in wijkkennis/eval_search.py and the README section "Search quality".
+    """
+    from index.query import QueryError, SearchService
+    from wijkkennis import eval_search as evaluation
+
+    if ranker is not None and ranker not in evaluation.RANKERS:
+        typer.secho(f"fout: onbekende ranker {ranker!r} (kies uit {', '.join(evaluation.RANKERS)})", fg="red", err=True)
+        raise typer.Exit(2)
+    try:
+        queries = evaluation.load_gold(gold)
+        settings = _settings(data_dir)
+        service = SearchService(settings)
+        rankers = (ranker,) if ranker else evaluation.RANKERS
+        report = evaluation.evaluate(service, queries, rankers=rankers, max_per_document=max_per_document)
+    except (evaluation.GoldFormatError, evaluation.EvalError, QueryError) as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    if report.missing_files:
+        typer.secho(
+            f"waarschuwing: {len(report.missing_files)} bestand(en) uit de gold-set staan niet in de index: "
+            + ", ".join(report.missing_files[:5]) + (" …" if len(report.missing_files) > 5 else ""),
+            fg="yellow", err=True,
+        )
+    if not as_json:
+        typer.echo(evaluation.format_table(report))
+        return
+    typer.echo(evaluation.format_table(report), err=True)
+    typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+
+
+# ------------------------------------------------------------------ curation (the app's Curatie page)
+curator_app = typer.Typer(help="Curator accounts for the app's Curatie page (passwords stored as salted hashes).", no_args_is_help=True)
+curation_app = typer.Typer(help="Curated lessons: labels for the tagger, re-anchoring after ingest.", no_args_is_help=True)
+app.add_typer(curator_app, name="curator")
+app.add_typer(curation_app, name="curation")
+
+
+@curator_app.command("add")
+def curator_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Add a curator (or set a new password); prompts for the password twice."""
+    from wijkkennis.auth import AuthError
+    from wijkkennis.curation import CurationStore
+
+    password = typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Herhaal wachtwoord")
+    try:
+        CurationStore(_settings(data_dir).curation_path).add_user(name, password, by="cli")
+    except AuthError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"Curator {name} opgeslagen.")
+
+
+@curator_app.command("list")
+def curator_list(data_dir: DataDir = None) -> None:
+    """Curators in the curation database (plus those from the `curators` setting)."""
+    from wijkkennis.auth import parse_curators
+    from wijkkennis.curation import CurationStore
+
+    settings = _settings(data_dir)
+    for name in CurationStore(settings.curation_path).users():
+        typer.echo(name)
+    for name in parse_curators(settings.curators):
+        typer.echo(f"{name} (instelling curators)")
+
+
+@curator_app.command("remove")
+def curator_remove(name: Annotated[str, typer.Argument()], data_dir: DataDir = None) -> None:
+    """Remove a curator from the curation database."""
+    from wijkkennis.curation import CurationStore
+
+    if not CurationStore(_settings(data_dir).curation_path).remove_user(name, by="cli"):
+        typer.secho(f"fout: geen curator {name!r}", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Curator {name} verwijderd.")
+
+
+@curator_app.command("hash")
+def curator_hash(name: Annotated[str, typer.Argument()]) -> None:
+    """Print NAME:HASH for the `curators` setting (WIJKKENNIS_CURATORS); prompts for the password."""
+    from wijkkennis.auth import AuthError, check_name, check_new_password, hash_password
+
+    password = typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Herhaal wachtwoord")
+    try:
+        typer.echo(f"{check_name(name)}:{hash_password(check_new_password(password))}")
+    except AuthError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+
+
+@curation_app.command("export-labels")
+def curation_export_labels(
+    out: Annotated[Path, typer.Argument(help="JSON Lines file to write: {id, text, areas, kind} per lesson.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Write the curated lessons as labelled data for the tagger (training/tags format)."""
+    from index.store import Store
+    from wijkkennis.curation import CurationStore
+
+    settings = _settings(data_dir)
+    store = CurationStore(settings.curation_path)
+    if settings.database_path.is_file():
+        store.reconcile(Store(settings))
+    typer.echo(f"{store.export_labels(out)} lessen geschreven naar {out}")
+
+
+@curation_app.command("reconcile")
+def curation_reconcile(data_dir: DataDir = None) -> None:
+    """Re-anchor curated lessons to the current index; flag those whose text changed."""
+    from index.store import Store
+    from wijkkennis.curation import CurationStore
+
+    settings = _settings(data_dir)
+    report = CurationStore(settings.curation_path).reconcile(Store(settings), force=True)
+    typer.echo(f"{report.checked} lessen: {report.unchanged} ongewijzigd, {report.moved} verplaatst, "
+               f"{report.restored} hersteld, {report.flagged} te herzien")
+
+
+@app.command()
+def backup(
+    dest: Annotated[Path, typer.Argument(help="Backup file, or a folder for a time-stamped file.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Back up the curation database (SQLite online backup: safe while the app runs)."""
+    from wijkkennis.curation import CurationError
+    from wijkkennis.curation import backup as run_backup
+
+    try:
+        written = run_backup(_settings(data_dir).curation_path, dest)
+    except CurationError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"Back-up geschreven: {written}")
+
+
+@app.command()
+def restore(
+    src: Annotated[Path, typer.Argument(help="A backup made with `wijkkennis backup`.")],
+    data_dir: DataDir = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the curation database with a backup (the current one is kept beside it first)."""
+    from wijkkennis.curation import CurationError
+    from wijkkennis.curation import restore as run_restore
+
+    target = _settings(data_dir).curation_path
+    if not yes and not typer.confirm(f"De curatiedatabase {target} vervangen door {src}?"):
+        raise typer.Exit(1)
+    try:
+        saved = run_restore(src, target)
+    except CurationError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"Hersteld uit {src}." + (f" De vorige database staat in {saved}." if saved else ""))
+
+
 if __name__ == "__main__":
     app()
