@@ -132,13 +132,16 @@ class RuleTagger:
 
 
 def load_tagger(name: str = "trained") -> Tagger:
-    """The configured tagger; "trained" falls back to rules when no trained model ships."""
+    """The configured tagger; "trained" falls back to rules when no trained model ships.
+
+    "trained-text" is the trained model without its e5 block: no embedding, for speed.
+    """
     if name == "rules":
         return RuleTagger()
-    if name == "trained":
+    if name in {"trained", "trained-text"}:
         from pipeline import tag_model
 
         if tag_model.model_available():
-            return tag_model.TrainedTagger.load()
+            return tag_model.TrainedTagger.load(mode="text" if name == "trained-text" else "full")
         return RuleTagger()
-    raise ValueError(f"onbekende tagger: {name!r} (kies 'trained' of 'rules')")
+    raise ValueError(f"onbekende tagger: {name!r} (kies 'trained', 'trained-text' of 'rules')")

@@ -1,19 +1,448 @@
-"""The trained tagger (placeholder until a model is trained: ``model_available`` is False)."""
+"""The trained tagger: aandachtsgebieden (multi-label, with confidence) and statement kind.
+
+Design (chosen by measurement, see training/README.md):
+
+- Feature blocks, each with its own logistic-regression heads:
+  ``e5``   multilingual-e5-small passage vectors (the project's default search embedder, so
+           ingest can hand over the vectors it computes anyway);
+  ``word`` TF-IDF over lemma uni- and bigrams (the project's spaCy pipeline, ``pipeline.nlp``);
+  ``char`` TF-IDF over character 2–5-grams within words (robust to compounds and PDF noise);
+  ``rule`` the rule tagger's cue counts per area and per kind (13 numbers).
+- Areas: per area the mean of the blocks' probabilities (e5, word, char, rule); an area is
+  assigned when it reaches that area's threshold, tuned by 5-fold cross-validation on the
+  training files only; at most three areas (the labelling guidelines' limit).
+- Kind: the mean of the e5 and word blocks' softmax probabilities; the most probable kind.
+- ``area_scores`` holds the mean probability of every area, ``kind_score`` that of the kind.
+- ``TrainedTagger.load(mode="text")`` (name "trained-text") uses only the word, char and rule
+  blocks, with its own cross-validated thresholds: no embedding, ~100× faster when no e5 vectors
+  are at hand, and a few points lower (dev figures in model.json and training/README.md).
+
+The model is plain numbers in ``pipeline/models/tagger/`` (``model.json``, ``weights.npz``,
+``vocab_word.json``, ``vocab_char.json``): no pickles; loading needs numpy, scipy and
+scikit-learn's ``CountVectorizer`` with a fixed vocabulary.
+
+Retrain with ``wijkkennis train-tagger`` or ``python -m pipeline.tag_model train``: it reads
+``training/tags/*.jsonl`` except ``dev.jsonl``, writes the model and prints dev scores.
+
+Precomputed vectors: ``TrainedTagger.tag(passages, vectors=...)`` accepts the e5-small passage
+vectors of ``embedding_text(p)`` (= what ingest embeds when its embedder is e5-small, see
+``vectors_compatible``); without them the tagger embeds with e5-small itself, whatever embedder
+search is configured with.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from wijkkennis.records import Passage, TaggedPassage
+from wijkkennis.taxonomy import AREAS, KINDS
 
 MODEL_DIR = Path(__file__).parent / "models" / "tagger"
+TRAINING_DIR = Path(__file__).resolve().parent.parent / "training" / "tags"
+DEV_FILE = "dev.jsonl"
+FEATURE_EMBEDDER = "e5-small"
+FORMAT_VERSION = 1
+AREA_LIST: tuple[int, ...] = tuple(AREAS)
+BLOCKS: tuple[str, ...] = ("e5", "word", "char", "rule")
+# Which blocks' probabilities are averaged, for the areas and for the kind, per mode. "full" is the
+# model; "text" leaves out the e5 block (no embedding at all), for when speed matters more.
+MODES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "full": (("e5", "word", "char", "rule"), ("e5", "word")),
+    "text": (("word", "char", "rule"), ("word", "char", "rule")),
+}
+MAX_AREAS = 3
+# Regularisation per block (inverse strength), picked by cross-validation on the training files.
+BLOCK_C: dict[str, float] = {"e5": 8.0, "word": 16.0, "char": 16.0, "rule": 4.0}
+# Real report passages (ids "r-…") weigh this much more than the synthetic ones when fitting.
+REAL_WEIGHT = 2.0
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (2, 5)
+CHAR_MAX_FEATURES = 30_000
+KIND_RULE_ORDER = ("aanbeveling", "knelpunt", "succesfactor")
 
 
-def model_available() -> bool:
-    return (MODEL_DIR / "model.json").is_file()
+def model_available(model_dir: Path = MODEL_DIR) -> bool:
+    return (model_dir / "model.json").is_file() and (model_dir / "weights.npz").is_file()
+
+
+def vectors_compatible(embedder_name: str) -> bool:
+    """Whether vectors from this (configured) embedder can be handed to ``TrainedTagger.tag``."""
+    from pipeline.embed import E5_ALIASES
+
+    return embedder_name in E5_ALIASES
+
+
+def embedding_text(passage: Passage) -> str:
+    """The text the tagger embeds: the same string ingest embeds ("heading\\ntext")."""
+    return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
+
+
+# ------------------------------------------------------------------ features
+class TextAnalyser:
+    """Lemma strings and rule-cue features from one pass of the project's spaCy pipeline."""
+
+    def __init__(self) -> None:
+        from pipeline.tag import KIND_CUES, RuleTagger
+
+        self.rules = RuleTagger()
+        self.kind_patterns = [re.compile("|".join(KIND_CUES[kind]), re.IGNORECASE) for kind in KIND_RULE_ORDER]
+
+    def analyse(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        nlp, matcher, strings = self.rules.nlp, self.rules.matcher, self.rules.nlp.vocab.strings
+        lemma_texts: list[str] = []
+        cues = np.zeros((len(texts), len(AREA_LIST) + len(KIND_RULE_ORDER)), dtype=np.float32)
+        for row, doc in enumerate(nlp.pipe(texts, batch_size=64)):
+            lemma_texts.append(" ".join(t.lemma_ for t in doc if not t.is_space and not t.is_punct).lower())
+            counts = np.zeros(len(AREA_LIST), dtype=np.float32)
+            for match_id, _start, _end in matcher(doc):
+                counts[int(strings[match_id].split("_")[1]) - 1] += 1
+            cues[row, : len(AREA_LIST)] = np.minimum(1.0, counts / 3)
+            for j, pattern in enumerate(self.kind_patterns):
+                cues[row, len(AREA_LIST) + j] = min(3, len(pattern.findall(texts[row]))) / 3
+        return lemma_texts, cues
+
+
+@dataclass
+class TfidfBlock:
+    """TF-IDF with a fixed vocabulary: sublinear tf × smoothed idf, L2-normalised (sklearn's formula)."""
+
+    analyzer: str
+    ngram_range: tuple[int, int]
+    vocabulary: list[str]
+    idf: np.ndarray
+
+    def __post_init__(self) -> None:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self._counter = CountVectorizer(analyzer=self.analyzer, ngram_range=self.ngram_range,
+                                        vocabulary={term: i for i, term in enumerate(self.vocabulary)}, dtype=np.float32)
+
+    @classmethod
+    def fit(cls, docs: Sequence[str], analyzer: str, ngram_range: tuple[int, int], min_df: int, max_features: int | None = None) -> TfidfBlock:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, min_df=min_df, max_features=max_features, sublinear_tf=True)
+        vectorizer.fit(docs)
+        vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+        return cls(analyzer, ngram_range, vocabulary, vectorizer.idf_.astype(np.float32))
+
+    def transform(self, docs: Sequence[str]) -> sparse.csr_matrix:
+        counts = self._counter.transform(docs).tocsr().astype(np.float32)
+        np.log(counts.data, out=counts.data)
+        counts.data += 1.0
+        weighted = counts.multiply(self.idf).tocsr()
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ weighted)
+
+
+@dataclass
+class Features:
+    e5: np.ndarray | None  # None in "text" mode
+    word: sparse.csr_matrix
+    char: sparse.csr_matrix
+    rule: np.ndarray
+
+    def block(self, name: str) -> np.ndarray | sparse.csr_matrix:
+        value = getattr(self, name)
+        if value is None:
+            raise ValueError(f"kenmerkblok {name!r} ontbreekt")
+        return value
+
+    def rows(self, index: np.ndarray) -> Features:
+        return Features(None if self.e5 is None else self.e5[index], self.word[index], self.char[index], self.rule[index])
+
+
+@dataclass
+class LinearHead:
+    """Logistic-regression weights: ``binary`` = one sigmoid per output, ``softmax`` = one distribution."""
+
+    coef: np.ndarray  # (outputs, features)
+    intercept: np.ndarray  # (outputs,)
+    mode: str
+
+    def probabilities(self, x: np.ndarray | sparse.csr_matrix) -> np.ndarray:
+        logits = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        if self.mode == "binary":
+            return 1.0 / (1.0 + np.exp(-logits))
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _fit_heads(x: np.ndarray | sparse.csr_matrix, areas: np.ndarray, kinds: np.ndarray, weights: np.ndarray, c: float) -> tuple[LinearHead, LinearHead]:
+    from sklearn.linear_model import LogisticRegression
+
+    coefs, intercepts = [], []
+    for column in range(areas.shape[1]):
+        model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, areas[:, column], sample_weight=weights)
+        coefs.append(model.coef_[0])
+        intercepts.append(model.intercept_[0])
+    area_head = LinearHead(np.array(coefs, dtype=np.float32), np.array(intercepts, dtype=np.float32), "binary")
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, kinds, sample_weight=weights)
+    return area_head, LinearHead(model.coef_.astype(np.float32), model.intercept_.astype(np.float32), "softmax")
+
+
+# ------------------------------------------------------------------ the model
+def decide_areas(probabilities: np.ndarray, thresholds: np.ndarray, max_areas: int = MAX_AREAS) -> list[tuple[int, ...]]:
+    """Areas at or above their threshold, the most probable ``max_areas`` of them, sorted."""
+    decided = []
+    for row in probabilities:
+        chosen = [i for i in np.argsort(-row) if row[i] >= thresholds[i]][:max_areas]
+        decided.append(tuple(sorted(AREA_LIST[i] for i in chosen)))
+    return decided
 
 
 class TrainedTagger:
-    name = "trained"
+    """The trained tagger; ``mode="text"`` (name "trained-text") skips the e5 block and never embeds."""
+
+    def __init__(self, word: TfidfBlock, char: TfidfBlock, area_heads: dict[str, LinearHead], kind_heads: dict[str, LinearHead],
+                 thresholds: dict[str, np.ndarray], meta: dict[str, Any] | None = None, mode: str = "full") -> None:
+        if mode not in MODES:
+            raise ValueError(f"onbekende modus {mode!r} (kies uit {', '.join(MODES)})")
+        self.word, self.char = word, char
+        self.area_heads, self.kind_heads = area_heads, kind_heads
+        self.all_thresholds = {m: np.asarray(t, dtype=np.float64) for m, t in thresholds.items()}
+        self.meta = meta or {}
+        self.mode = mode
+        self.name = "trained" if mode == "full" else f"trained-{mode}"
+        self._analyser: TextAnalyser | None = None
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        return self.all_thresholds[self.mode]
+
+    @property
+    def uses_vectors(self) -> bool:
+        return "e5" in MODES[self.mode][0] + MODES[self.mode][1]
+
+    # ---- features
+    @property
+    def analyser(self) -> TextAnalyser:
+        if self._analyser is None:
+            self._analyser = TextAnalyser()
+        return self._analyser
+
+    @staticmethod
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        from pipeline.embed import load_embedder
+
+        return load_embedder(FEATURE_EMBEDDER).embed_passages(list(texts))
+
+    def features(self, texts: Sequence[str], vectors: np.ndarray | None) -> Features:
+        lemma_texts, cues = self.analyser.analyse(texts)
+        e5 = None if vectors is None else np.asarray(vectors, dtype=np.float32)
+        return Features(e5, self.word.transform(lemma_texts), self.char.transform([t.lower() for t in texts]), cues)
+
+    def probabilities(self, features: Features, mode: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        area_blocks, kind_blocks = MODES[mode or self.mode]
+        areas = np.mean([self.area_heads[b].probabilities(features.block(b)) for b in area_blocks], axis=0)
+        kinds = np.mean([self.kind_heads[b].probabilities(features.block(b)) for b in kind_blocks], axis=0)
+        return areas, kinds
+
+    # ---- tagging
+    def tag(self, passages: Sequence[Passage], vectors: np.ndarray | None = None) -> list[TaggedPassage]:
+        """Tag passages; ``vectors``: their e5-small vectors of ``embedding_text(p)``, if already computed.
+
+        In "text" mode no vectors are used (and ``vectors`` is ignored).
+        """
+        if not passages:
+            return []
+        if not self.uses_vectors:
+            vectors = None
+        elif vectors is None:
+            vectors = self.embed([embedding_text(p) for p in passages])
+        if vectors is not None and np.shape(vectors) != (len(passages), self.area_heads["e5"].coef.shape[1]):
+            raise ValueError(f"vectoren hebben vorm {vectors.shape}; verwacht ({len(passages)}, {self.area_heads['e5'].coef.shape[1]}) "
+                             f"van {FEATURE_EMBEDDER}")
+        area_p, kind_p = self.probabilities(self.features([p.text for p in passages], vectors))
+        decided = decide_areas(area_p, self.thresholds)
+        tagged = []
+        for passage, areas, row, kinds in zip(passages, decided, area_p, kind_p, strict=True):
+            best = int(np.argmax(kinds))
+            scores = {area: round(float(row[i]), 4) for i, area in enumerate(AREA_LIST)}
+            tagged.append(TaggedPassage(passage, areas, scores, KINDS[best], round(float(kinds[best]), 4)))
+        return tagged
+
+    # ---- persistence
+    def save(self, model_dir: Path = MODEL_DIR) -> None:
+        model_dir.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"idf_word": self.word.idf, "idf_char": self.char.idf}
+        for mode, thresholds in self.all_thresholds.items():
+            arrays[f"thresholds_{mode}"] = thresholds.astype(np.float32)
+        for block, head in self.area_heads.items():
+            arrays[f"areas_{block}_coef"], arrays[f"areas_{block}_intercept"] = head.coef, head.intercept
+        for block, head in self.kind_heads.items():
+            arrays[f"kind_{block}_coef"], arrays[f"kind_{block}_intercept"] = head.coef, head.intercept
+        np.savez_compressed(model_dir / "weights.npz", **arrays)
+        (model_dir / "vocab_word.json").write_text(json.dumps(self.word.vocabulary, ensure_ascii=False), encoding="utf-8")
+        (model_dir / "vocab_char.json").write_text(json.dumps(self.char.vocabulary, ensure_ascii=False), encoding="utf-8")
+        meta = {**self.meta, "format": FORMAT_VERSION, "embedder": FEATURE_EMBEDDER, "areas": list(AREA_LIST), "kinds": list(KINDS),
+                "blocks": list(BLOCKS), "modes": {m: {"areas": list(a), "kind": list(k)} for m, (a, k) in MODES.items()},
+                "max_areas": MAX_AREAS, "word_ngrams": list(WORD_NGRAMS), "char_ngrams": list(CHAR_NGRAMS),
+                "thresholds": {m: {str(a): round(float(t), 4) for a, t in zip(AREA_LIST, th, strict=True)} for m, th in self.all_thresholds.items()}}
+        (model_dir / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls) -> TrainedTagger:
-        raise NotImplementedError
+    def load(cls, model_dir: Path = MODEL_DIR, mode: str = "full") -> TrainedTagger:
+        if not model_available(model_dir):
+            raise FileNotFoundError(f"geen getraind model in {model_dir}; train het met `wijkkennis train-tagger`")
+        meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION or meta.get("kinds") != list(KINDS) or meta.get("areas") != list(AREA_LIST):
+            raise ValueError(f"model in {model_dir} past niet bij deze versie (format {meta.get('format')}); train opnieuw")
+        with np.load(model_dir / "weights.npz") as data:
+            arrays = {key: data[key] for key in data.files}
+        word = TfidfBlock("word", tuple(meta["word_ngrams"]), json.loads((model_dir / "vocab_word.json").read_text(encoding="utf-8")), arrays["idf_word"])  # type: ignore[arg-type]
+        char = TfidfBlock("char_wb", tuple(meta["char_ngrams"]), json.loads((model_dir / "vocab_char.json").read_text(encoding="utf-8")), arrays["idf_char"])  # type: ignore[arg-type]
+        area_heads = {b: LinearHead(arrays[f"areas_{b}_coef"], arrays[f"areas_{b}_intercept"], "binary") for b in BLOCKS}
+        kind_heads = {b: LinearHead(arrays[f"kind_{b}_coef"], arrays[f"kind_{b}_intercept"], "softmax") for b in BLOCKS}
+        thresholds = {m: arrays[f"thresholds_{m}"] for m in MODES}
+        return cls(word, char, area_heads, kind_heads, thresholds, meta, mode)
+
+
+# ------------------------------------------------------------------ training
+def training_files(directory: Path = TRAINING_DIR) -> list[Path]:
+    return sorted(p for p in directory.glob("*.jsonl") if p.name != DEV_FILE)
+
+
+@dataclass
+class Dataset:
+    ids: list[str]
+    texts: list[str]
+    areas: np.ndarray  # (n, 10) 0/1
+    kinds: np.ndarray  # (n,) index into KINDS
+
+    @classmethod
+    def load(cls, files: Sequence[Path]) -> Dataset:
+        from wijkkennis.eval_tags import load_gold
+
+        gold = [g for path in files for g in load_gold(path)]
+        areas = np.array([[a in g.areas for a in AREA_LIST] for g in gold], dtype=np.int64)
+        return cls([g.id for g in gold], [g.text for g in gold], areas, np.array([KINDS.index(g.kind) for g in gold]))
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.array([REAL_WEIGHT if i.startswith("r-") else 1.0 for i in self.ids])
+
+
+def _fit(data: Dataset, features: Features, word: TfidfBlock, char: TfidfBlock, thresholds: dict[str, np.ndarray]) -> TrainedTagger:
+    area_heads: dict[str, LinearHead] = {}
+    kind_heads: dict[str, LinearHead] = {}
+    for block in BLOCKS:
+        area_heads[block], kind_heads[block] = _fit_heads(features.block(block), data.areas, data.kinds, data.weights, BLOCK_C[block])
+    return TrainedTagger(word, char, area_heads, kind_heads, thresholds)
+
+
+def _featurise(texts: Sequence[str], lemma_texts: Sequence[str], cues: np.ndarray, vectors: np.ndarray, fit_on: np.ndarray) -> tuple[Features, TfidfBlock, TfidfBlock]:
+    """TF-IDF vocabularies fitted on the rows ``fit_on`` only; features for all rows."""
+    word = TfidfBlock.fit([lemma_texts[i] for i in fit_on], "word", WORD_NGRAMS, min_df=2)
+    char = TfidfBlock.fit([texts[i].lower() for i in fit_on], "char_wb", CHAR_NGRAMS, min_df=3, max_features=CHAR_MAX_FEATURES)
+    features = Features(vectors, word.transform(lemma_texts), char.transform([t.lower() for t in texts]), cues)
+    return features, word, char
+
+
+def tune_thresholds(probabilities: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per area, the threshold on the grid 0.05–0.95 with the best F1 (ties: the lowest)."""
+    grid = np.round(np.arange(0.05, 0.951, 0.025), 3)
+    best = []
+    for column in range(truth.shape[1]):
+        y = truth[:, column].astype(bool)
+        f1s = []
+        for threshold in grid:
+            guess = probabilities[:, column] >= threshold
+            tp = int(np.sum(guess & y))
+            denominator = int(np.sum(guess)) + int(np.sum(y))
+            f1s.append(2 * tp / denominator if denominator else 0.0)
+        best.append(grid[int(np.argmax(f1s))])
+    return np.array(best)
+
+
+def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print) -> tuple[TrainedTagger, dict[str, Any]]:
+    """Fit the tagger on the training files; thresholds by ``folds``-fold cross-validation on them."""
+    from sklearn.model_selection import KFold
+
+    files = list(files) if files is not None else training_files()
+    data = Dataset.load(files)
+    start = time.perf_counter()
+    log(f"{len(data.texts)} passages uit {', '.join(p.name for p in files)}; embedden met {FEATURE_EMBEDDER} …")
+    vectors = TrainedTagger.embed(data.texts)
+    lemma_texts, cues = TextAnalyser().analyse(data.texts)
+    log(f"kenmerken klaar ({time.perf_counter() - start:.0f} s); drempels via {folds}-voudige kruisvalidatie …")
+    out_of_fold = {mode: np.zeros(data.areas.shape) for mode in MODES}
+    kind_oof = {mode: np.zeros((len(data.texts), len(KINDS))) for mode in MODES}
+    for train_rows, test_rows in KFold(folds, shuffle=True, random_state=0).split(data.texts):
+        features, word, char = _featurise(data.texts, lemma_texts, cues, vectors, train_rows)
+        fold_data = Dataset([data.ids[i] for i in train_rows], [data.texts[i] for i in train_rows], data.areas[train_rows], data.kinds[train_rows])
+        model = _fit(fold_data, features.rows(train_rows), word, char, {m: np.full(len(AREA_LIST), 0.5) for m in MODES})
+        for mode in MODES:
+            out_of_fold[mode][test_rows], kind_oof[mode][test_rows] = model.probabilities(features.rows(test_rows), mode)
+    thresholds = {mode: tune_thresholds(out_of_fold[mode], data.areas) for mode in MODES}
+    all_rows = np.arange(len(data.texts))
+    features, word, char = _featurise(data.texts, lemma_texts, cues, vectors, all_rows)
+    tagger = _fit(data, features, word, char, thresholds)
+    from wijkkennis.eval_tags import Labels, score
+
+    truth = [Labels(tuple(a for a, on in zip(AREA_LIST, row, strict=True) if on), KINDS[k]) for row, k in zip(data.areas, data.kinds, strict=True)]
+    cv = {}
+    for mode in MODES:
+        guesses = [Labels(areas, KINDS[int(np.argmax(k))]) for areas, k in zip(decide_areas(out_of_fold[mode], thresholds[mode]), kind_oof[mode], strict=True)]
+        cv[mode] = score(truth, guesses).summary()
+    tagger.meta = {
+        "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "training_files": {p.name: sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()) for p in files},
+        "n_train": len(data.texts), "real_weight": REAL_WEIGHT, "block_c": BLOCK_C, "cv": cv,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    log(f"kruisvalidatie (train): {cv}")
+    return tagger, tagger.meta
+
+
+def evaluate_dev(tagger: TrainedTagger, dev_file: Path = TRAINING_DIR / DEV_FILE) -> dict[str, Any]:
+    """Scores of this tagger (each mode) and of the rule baseline on the fixed dev split."""
+    from pipeline.tag import RuleTagger
+    from wijkkennis.eval_tags import evaluate, load_gold
+
+    gold = load_gold(dev_file)
+    scores = evaluate(gold, tagger, RuleTagger()).to_json()
+    for mode in MODES:
+        if mode != tagger.mode:
+            other = TrainedTagger(tagger.word, tagger.char, tagger.area_heads, tagger.kind_heads, tagger.all_thresholds, tagger.meta, mode)
+            scores[f"mode_{mode}"] = evaluate(gold, other).main.scores.summary()
+    return scores
+
+
+def dev_summary(scores: dict[str, Any]) -> dict[str, Any]:
+    """The headline dev figures (no per-area tables) for model.json."""
+    return {k: v for k, v in scores.items() if not isinstance(v, dict) or k.startswith("mode_")}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] != ["train"]:
+        print("gebruik: python -m pipeline.tag_model train [--no-save]", file=sys.stderr)
+        return 2
+    tagger, _ = train()
+    dev = TRAINING_DIR / DEV_FILE
+    if dev.is_file():
+        scores = evaluate_dev(tagger, dev)
+        tagger.meta["dev"] = dev_summary(scores)
+        print(json.dumps(tagger.meta["dev"], ensure_ascii=False))
+    if "--no-save" not in args:
+        tagger.save()
+        print(f"model opgeslagen in {MODEL_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

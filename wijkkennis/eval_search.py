@@ -29,13 +29,14 @@ Conventions (the same for every ranker):
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
+
+from wijkkennis.gold import GoldFormatError, fail, parse_lines, read_lines  # noqa: F401 (GoldFormatError: re-exported)
 
 if TYPE_CHECKING:
     from index.query import Filters, SearchService
@@ -44,10 +45,6 @@ RANKERS: tuple[str, ...] = ("hybrid", "bm25", "dense")
 FILTER_KEYS = ("area", "kind", "gemeente", "provincie", "grootteklasse", "g40", "year_from", "year_to", "publisher")
 
 PageKey = tuple[str, int]
-
-
-class GoldFormatError(ValueError):
-    """A gold file that cannot be read; the message names the line."""
 
 
 class EvalError(RuntimeError):
@@ -106,64 +103,43 @@ def recall_at_k(ranked: Sequence[PageKey], relevant: Iterable[PageKey], k: int =
 
 
 # -------------------------------------------------------------- gold file
-def _fail(line: int, message: str) -> GoldFormatError:
-    return GoldFormatError(f"regel {line}: {message}")
-
-
-def _parse_line(number: int, text: str) -> GoldQuery:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise _fail(number, f"geen geldige JSON ({error.msg})") from error
-    if not isinstance(data, dict):
-        raise _fail(number, "verwacht een JSON-object")
+def _parse_line(number: int, data: dict[str, Any]) -> GoldQuery:
     query = data.get("query")
     if not isinstance(query, str) or not query.strip():
-        raise _fail(number, "'query' ontbreekt of is leeg")
+        raise fail(number, "'query' ontbreekt of is leeg")
     relevant_list = data.get("relevant")
     if not isinstance(relevant_list, list) or not relevant_list:
-        raise _fail(number, "'relevant' moet een niet-lege lijst zijn van {\"file\": ..., \"pages\": [...]}")
+        raise fail(number, "'relevant' moet een niet-lege lijst zijn van {\"file\": ..., \"pages\": [...]}")
     relevant: set[PageKey] = set()
     for item in relevant_list:
         if not isinstance(item, dict) or not isinstance(item.get("file"), str) or not item["file"].strip():
-            raise _fail(number, "elk item in 'relevant' heeft een 'file' (tekst) nodig")
+            raise fail(number, "elk item in 'relevant' heeft een 'file' (tekst) nodig")
         pages = item.get("pages")
         if isinstance(pages, int) and not isinstance(pages, bool):
             pages = [pages]
         if not isinstance(pages, list) or not pages or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 1 for p in pages):
-            raise _fail(number, f"'pages' van {item['file']!r} moet een lijst paginanummers (≥ 1) zijn")
+            raise fail(number, f"'pages' van {item['file']!r} moet een lijst paginanummers (≥ 1) zijn")
         relevant.update(page_key(item["file"], p) for p in pages)
     filters = data.get("filters") or {}
     if not isinstance(filters, dict):
-        raise _fail(number, "'filters' moet een JSON-object zijn")
+        raise fail(number, "'filters' moet een JSON-object zijn")
     unknown = sorted(set(filters) - set(FILTER_KEYS))
     if unknown:
-        raise _fail(number, f"onbekende filter(s) {', '.join(unknown)} (toegestaan: {', '.join(FILTER_KEYS)})")
+        raise fail(number, f"onbekende filter(s) {', '.join(unknown)} (toegestaan: {', '.join(FILTER_KEYS)})")
     try:
         to_filters(filters)
     except ValueError as error:
-        raise _fail(number, f"ongeldig filter: {error}") from error
+        raise fail(number, f"ongeldig filter: {error}") from error
     return GoldQuery(number, query.strip(), frozenset(relevant), dict(filters))
 
 
 def parse_gold(lines: Iterable[str]) -> list[GoldQuery]:
     """Gold queries from JSON Lines; blank lines and lines starting with # are skipped."""
-    queries = []
-    for number, text in enumerate(lines, 1):
-        if not text.strip() or text.lstrip().startswith("#"):
-            continue
-        queries.append(_parse_line(number, text))
-    if not queries:
-        raise GoldFormatError("het gold-bestand bevat geen vragen")
-    return queries
+    return parse_lines(lines, _parse_line, "vragen")
 
 
 def load_gold(path: Path) -> list[GoldQuery]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise GoldFormatError(f"kan {path} niet lezen: {error.strerror or error}") from error
-    return parse_gold(text.splitlines())
+    return parse_gold(read_lines(path))
 
 
 def to_filters(raw: dict[str, Any]) -> Filters:

@@ -52,3 +52,23 @@ def test_entity_ruler_finds_ketenpartners_and_gemeenten() -> None:
     assert ("huisarts", "KETENPARTNER") in found
     assert ("Veilig Thuis", "KETENPARTNER") in found
     assert ("Zwolle", "GEMEENTE") in found
+
+
+def test_sentences_keep_more_report_abbreviations() -> None:
+    text = "Het team werkt i.s.m. de GGD en t.a.v. jeugd o.a. met scholen. Dit gaat goed."
+    assert sentences(text) == ["Het team werkt i.s.m. de GGD en t.a.v. jeugd o.a. met scholen.", "Dit gaat goed."]
+
+
+def test_sentences_split_bullets_on_new_lines() -> None:
+    bullets = "Knelpunten zijn:\n• de wachtlijst;\n• de werkdruk.\nDaarnaast is er meer."
+    assert sentences(bullets) == ["Knelpunten zijn:", "• de wachtlijst;", "• de werkdruk.", "Daarnaast is er meer."]
+    dashes = "Aanbevelingen:\n- verlaag de werkdruk;\n- monitor de wachtlijst."
+    assert sentences(dashes) == ["Aanbevelingen:", "- verlaag de werkdruk;", "- monitor de wachtlijst."]
+
+
+@pytest.mark.parametrize(
+    ("form", "lemma"),
+    [("buurtteams", "buurtteam"), ("samenwerkingspartners", "samenwerkingspartner"), ("voorzieningen", "voorziening"), ("indicatoren", "indicator")],
+)
+def test_lemmatiser_report_compounds(form: str, lemma: str) -> None:
+    assert lemmatize_word(form) == lemma

@@ -1,0 +1,105 @@
+"""The packaged trained tagger (real model files, real e5-small embedder; no mocks)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from pipeline import tag_model
+from pipeline.tag import load_tagger
+from pipeline.tag_model import TfidfBlock, TrainedTagger, embedding_text, vectors_compatible
+from wijkkennis.records import Passage
+
+pytestmark = pytest.mark.skipif(not tag_model.model_available(), reason="no trained tagger packaged")
+
+# Short, unambiguous passages written for this test (not in the training or dev files).
+CLEAR_AREAS = [
+    (1, "Het takenpakket van het wijkteam is veel te breed. De gemeente heeft nooit afgebakend welke doelgroep het team moet bedienen en wat niet tot de opdracht hoort."),
+    (2, "De werkdruk in het team is hoog: de caseload ligt op veertig cliënten per medewerker en er staan al maanden drie vacatures open."),
+    (3, "De samenwerking met de huisartsen en de POH-GGZ verloopt goed; er zijn vaste contactpersonen en korte lijnen."),
+    (4, "Veel inwoners weten niet dat zij met hun vragen bij het wijkteam terecht kunnen, en het team is telefonisch slecht bereikbaar."),
+    (5, "Medewerkers kijken eerst wat de inwoner zelf kan en welke rol familie, buren en mantelzorgers kunnen spelen."),
+    (6, "In gezinnen met meerdere hulpverleners is vaak onduidelijk wie de regie voert, en er is geen gezamenlijk gezinsplan."),
+    (7, "Het team zet in op preventie en vroegsignalering, onder meer met opvoedcursussen en inloopactiviteiten in het buurthuis."),
+    (8, "Wijkteammedewerkers hebben mandaat om zelf beschikkingen af te geven en mogen van de beleidsregels afwijken als maatwerk dat vraagt."),
+    (9, "De kosten per cliënt zijn gestegen en het budget voor maatwerkvoorzieningen werd in 2022 met twee miljoen euro overschreden."),
+    (10, "Er zijn geen indicatoren om de resultaten te monitoren, en cliënttevredenheid wordt niet gemeten."),
+]
+CLEAR_KINDS = [
+    ("aanbeveling", "Wij bevelen de gemeente aan om voor ieder gezin binnen vier weken één regisseur aan te wijzen."),
+    ("succesfactor", "Wat goed werkt is het vaste spreekuur van de wijkcoach in de huisartsenpraktijk; inwoners en huisartsen zijn daar zeer tevreden over."),
+    ("knelpunt", "De wachttijd voor een eerste gesprek is opgelopen tot tien weken, waardoor problemen van inwoners verergeren."),
+    ("beschrijving", "Het sociaal team bestaat uit veertien medewerkers en houdt spreekuren in drie kernen."),
+]
+
+
+def _passages(texts: list[str], heading: str = "") -> list[Passage]:
+    return [Passage(f"t:{i}", "t", "t.pdf", 1, heading, text, i) for i, text in enumerate(texts)]
+
+
+@pytest.fixture(scope="module")
+def tagger() -> TrainedTagger:
+    return TrainedTagger.load()
+
+
+def test_loads_from_packaged_files(tagger: TrainedTagger) -> None:
+    files = {p.name for p in tag_model.MODEL_DIR.iterdir()}
+    assert {"model.json", "weights.npz", "vocab_word.json", "vocab_char.json"} <= files
+    assert sum(p.stat().st_size for p in tag_model.MODEL_DIR.iterdir()) < 8_000_000
+    assert tagger.meta["embedder"] == "e5-small" and len(tagger.thresholds) == 10
+    assert isinstance(load_tagger("trained"), TrainedTagger)
+    text_tagger = load_tagger("trained-text")
+    assert isinstance(text_tagger, TrainedTagger) and text_tagger.mode == "text"
+
+
+@pytest.mark.parametrize(("area", "text"), CLEAR_AREAS, ids=[f"area{a}" for a, _ in CLEAR_AREAS])
+def test_clear_passage_gets_its_area(tagger: TrainedTagger, area: int, text: str) -> None:
+    [tagged] = tagger.tag(_passages([text]))
+    assert area in tagged.areas, tagged.area_scores
+
+
+@pytest.mark.parametrize(("kind", "text"), CLEAR_KINDS, ids=[k for k, _ in CLEAR_KINDS])
+def test_clear_passage_gets_its_kind(tagger: TrainedTagger, kind: str, text: str) -> None:
+    [tagged] = tagger.tag(_passages([text]))
+    assert tagged.kind == kind, tagged.kind_score
+
+
+def test_method_passage_gets_no_area(tagger: TrainedTagger) -> None:
+    [tagged] = tagger.tag(_passages(["Dit rapport bestaat uit vijf hoofdstukken. In hoofdstuk 2 beschrijven we de onderzoeksaanpak en de respons."]))
+    assert tagged.areas == () and tagged.kind == "beschrijving"
+
+
+def test_output_shape_and_precomputed_vectors(tagger: TrainedTagger) -> None:
+    passages = _passages([text for _, text in CLEAR_AREAS], heading="3 Bevindingen")
+    tagged = tagger.tag(passages)
+    for item in tagged:
+        assert set(item.area_scores) == set(range(1, 11))
+        assert all(0.0 <= s <= 1.0 for s in item.area_scores.values()) and 0.0 < item.kind_score <= 1.0
+        assert list(item.areas) == sorted(item.areas) and len(item.areas) <= 3
+    vectors = TrainedTagger.embed([embedding_text(p) for p in passages])
+    again = tagger.tag(passages, vectors=vectors)
+    assert [(t.areas, t.kind) for t in again] == [(t.areas, t.kind) for t in tagged]
+    with pytest.raises(ValueError, match="vorm"):
+        tagger.tag(passages, vectors=vectors[:3])
+    assert tagger.tag([]) == []
+    assert vectors_compatible("e5-small") and not vectors_compatible("use-multilingual-v3")
+
+
+def test_tfidf_block_matches_sklearn() -> None:
+    docs = ["de wachtlijst van het wijkteam", "het wijkteam en de huisarts", "de huisarts de huisarts en de wachtlijst"]
+    block = TfidfBlock.fit(docs, "word", (1, 2), min_df=1)
+    reference = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(docs)
+    order = [reference.vocabulary_[term] for term in block.vocabulary]
+    assert np.allclose(block.transform(docs).toarray(), reference.transform(docs).toarray()[:, order], atol=1e-6)
+
+
+def test_text_mode_needs_no_embedding() -> None:
+    fast = TrainedTagger.load(mode="text")
+    assert fast.name == "trained-text" and not fast.uses_vectors
+    tagged = fast.tag(_passages([text for _, text in CLEAR_AREAS]))
+    hits = sum(area in t.areas for (area, _), t in zip(CLEAR_AREAS, tagged, strict=True))
+    assert hits >= 8, [t.areas for t in tagged]
+    assert all(set(t.area_scores) == set(range(1, 11)) for t in tagged)
+    with pytest.raises(ValueError, match="modus"):
+        TrainedTagger.load(mode="magic")
