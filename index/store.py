@@ -8,19 +8,40 @@
   filterable metadata.
 - BM25 (``index.lexical``) is rebuilt from SQLite and stamped with SQLite's generation counter,
   so a stale lexical index is noticed and rebuilt.
+
+Several processes (the app, an ingest, the command line) may open the same index. SQLite (WAL)
+is built for that; Chroma's embedded PersistentClient is not: a process that loads the HNSW index
+may write its files too, and loading it while another process writes crashed the reader
+(SIGSEGV) and once grew ``link_lists.bin`` to 68 GB in our tests. So the embedded index is
+guarded by a lock file (``index/chroma.lock``, ``fcntl.flock``):
+
+- a writer (any Store that writes, e.g. an ingest) holds the lock exclusively from its first write
+  until ``close()``;
+- a reader takes the lock only for the moment it loads the index from disk, and never waits for
+  it: while an ingest runs, a reader keeps answering from the index it loaded before (it does not
+  see the new documents yet; the query path drops hits whose document is no longer complete), and
+  a reader that has not loaded one yet answers with BM25 alone;
+- a reader notices a newer generation in SQLite and reloads when the lock is free, i.e. after the
+  ingest ended.
+
+With a Chroma server (``chroma_host``) none of this is needed: the server is the only process
+that touches the files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -59,6 +80,95 @@ class IndexMismatchError(RuntimeError):
     """The index was built with another embedder than the one configured."""
 
 
+class IndexBusyError(RuntimeError):
+    """Another process is writing the index; the message is for the user."""
+
+
+BUSY_MESSAGE = "de index wordt bijgewerkt door een ander proces (loopt er een ingest?); probeer het straks opnieuw"
+WRITER_WAIT_S = 30.0  # a writer waits this long for the lock (a reader holds it only while loading)
+READER_RETRY_S = 5.0  # a reader that found the lock taken tries again after this long
+
+
+@dataclass
+class _ProcessState:
+    """What this process knows about one embedded Chroma directory (shared by its Stores)."""
+
+    handle: IO[str] | None = None
+    holders: int = 0  # Stores of this process holding the lock (writers, or a reader while loading)
+    writers: int = 0
+    loaded_generation: int | None = None  # SQLite generation the process's Chroma view reflects
+    epoch: int = 0  # bumped on every (re)load; a Store with an older epoch refetches its collection
+    retired: list[Any] = field(default_factory=list)
+
+
+_STATES: dict[str, _ProcessState] = {}
+_STATES_MUTEX = threading.RLock()
+
+
+def _state(path: str) -> _ProcessState:
+    with _STATES_MUTEX:
+        return _STATES.setdefault(path, _ProcessState())
+
+
+def _acquire_lock(path: str, lock_file: Path, timeout: float) -> bool:
+    """Take the process's exclusive flock on ``lock_file`` (re-entrant within the process)."""
+    with _STATES_MUTEX:
+        state = _state(path)
+        if state.holders > 0:
+            state.holders += 1
+            return True
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock_file.open("a+")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    return False
+                time.sleep(0.05)
+        state.handle, state.holders = handle, 1
+        return True
+
+
+def _release_lock(path: str) -> None:
+    with _STATES_MUTEX:
+        state = _state(path)
+        if state.holders <= 0:
+            return
+        state.holders -= 1
+        if state.holders == 0 and state.handle is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(state.handle, fcntl.LOCK_UN)
+            state.handle.close()
+            state.handle = None
+
+
+def _shared_systems() -> dict[str, Any] | None:
+    """chromadb's per-process cache of clients' systems (private API; None if it moved)."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        systems = SharedSystemClient._identifier_to_system
+    except (ImportError, AttributeError):
+        return None
+    return systems if isinstance(systems, dict) else None
+
+
+def _retire_system(path: str) -> Any:
+    """Take this process's Chroma system for ``path`` out of chromadb's cache, so the next client
+    loads the index from disk again. Returns it; the caller stops it later."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+        return SharedSystemClient._identifier_to_system.pop(path, None)
+    except (ImportError, AttributeError):
+        return None
+
+
 def area_mask(areas: Sequence[int]) -> int:
     mask = 0
     for area in areas:
@@ -89,26 +199,127 @@ class Store:
             )
         self._collection: Any = None
         self._lexical: lexical.LexicalIndex | None = None
+        self._chroma_dir = (settings.index_dir / "chroma").resolve()
+        self._chroma_key = str(self._chroma_dir)
+        self._epoch = -1
+        self._writing = False
+        self._next_load_attempt = 0.0
 
     # ----------------------------------------------------------------- chroma
     @property
-    def collection(self) -> Any:
-        if self._collection is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
+    def local_chroma(self) -> bool:
+        return not self.settings.chroma_host
 
-            chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-            if self.settings.chroma_host:
-                client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings)
-            else:
-                path = self.settings.index_dir / "chroma"
-                path.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-            self._client = client
-            self._collection = client.get_or_create_collection(
-                COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
-            )
-        return self._collection
+    @property
+    def chroma_lock_file(self) -> Path:
+        return self.settings.index_dir / "chroma.lock"
+
+    def _new_collection(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+        if self.settings.chroma_host:
+            client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings)
+        else:
+            self._chroma_dir.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=self._chroma_key, settings=chroma_settings)
+        self._client = client
+        return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+
+    @property
+    def collection(self) -> Any:
+        """The Chroma collection, loaded and kept current as the module docstring describes.
+
+        Raises IndexBusyError when this Store has no view of the embedded index yet and another
+        process is writing it.
+        """
+        if not self.local_chroma:
+            if self._collection is None:
+                self._collection = self._new_collection()
+            return self._collection
+        with _STATES_MUTEX:
+            state = _state(self._chroma_key)
+            systems = _shared_systems()
+            in_process = systems is not None and self._chroma_key in systems
+            # While a Store of this process writes, no other process can: this process's view is current.
+            current = in_process and (state.writers > 0 or state.loaded_generation == self.generation)
+            if current:
+                if self._collection is None or self._epoch != state.epoch:
+                    self._collection, self._epoch = self._new_collection(), state.epoch
+                return self._collection
+            if self._collection is not None and time.monotonic() < self._next_load_attempt:
+                return self._collection  # stale, but answering; try again later
+            self._load(state)
+            if self._collection is None:
+                raise IndexBusyError(BUSY_MESSAGE)
+            return self._collection
+
+    def _load(self, state: _ProcessState) -> None:
+        """(Re)load the embedded index from disk, holding the lock; keep the old view if it is taken."""
+        if not _acquire_lock(self._chroma_key, self.chroma_lock_file, 0.0 if not self._writing else WRITER_WAIT_S):
+            self._next_load_attempt = time.monotonic() + READER_RETRY_S
+            return
+        try:
+            generation = self.generation
+            for old in state.retired:  # systems replaced at the previous reload; no query uses them now
+                with contextlib.suppress(Exception):
+                    old.stop()
+            state.retired.clear()
+            retired = _retire_system(self._chroma_key)
+            if retired is not None:
+                state.retired.append(retired)
+            collection = self._new_collection()
+            self._warm(collection)
+            state.loaded_generation = generation
+            state.epoch += 1
+            self._collection, self._epoch = collection, state.epoch
+        finally:
+            _release_lock(self._chroma_key)
+
+    @staticmethod
+    def _warm(collection: Any) -> None:
+        """Make Chroma read its HNSW index now (it does so at the first query), under the lock."""
+        got = collection.get(limit=1, include=["embeddings"])
+        embeddings = got.get("embeddings")
+        if got["ids"] and embeddings is not None and len(embeddings):
+            collection.query(query_embeddings=[np.asarray(embeddings[0], dtype=np.float32)], n_results=1, include=[])
+
+    def begin_writing(self, timeout: float | None = None) -> None:
+        """Become a writer: hold the index lock until ``close()`` (waiting at most ``timeout``,
+        default ``WRITER_WAIT_S``). Raises IndexBusyError."""
+        if self._writing or not self.local_chroma:
+            self._writing = True
+            return
+        if not _acquire_lock(self._chroma_key, self.chroma_lock_file, WRITER_WAIT_S if timeout is None else timeout):
+            raise IndexBusyError(BUSY_MESSAGE)
+        with _STATES_MUTEX:
+            self._writing = True
+            state = _state(self._chroma_key)
+            systems = _shared_systems()
+            stale = systems is not None and self._chroma_key in systems and state.loaded_generation != self.generation
+            if stale and state.writers == 0:
+                self._load(state)  # never write through a view that misses another process's writes
+            state.writers += 1
+
+    def _end_writing(self) -> None:
+        if not self._writing:
+            return
+        self._writing = False
+        if not self.local_chroma:
+            return
+        with _STATES_MUTEX:
+            state = _state(self._chroma_key)
+            state.writers = max(0, state.writers - 1)
+            _release_lock(self._chroma_key)
+
+    def _bump_generation(self) -> None:
+        """Inside a write transaction: one more change; this writer's Chroma view includes it."""
+        generation = self.generation + 1
+        self._set_meta("generation", str(generation))
+        if self.local_chroma:
+            with _STATES_MUTEX:
+                _state(self._chroma_key).loaded_generation = generation
 
     # ------------------------------------------------------------------- meta
     def get_meta(self, key: str) -> str | None:
@@ -141,6 +352,7 @@ class Store:
         """Replace a document and its passages in all stores, atomically for readers."""
         if len(tagged) != len(vectors):
             raise ValueError("one vector per passage")
+        self.begin_writing()
         with self.transaction() as db:
             self._set_meta("embedder", self.embedder_name)
             db.execute("DELETE FROM documents WHERE doc_id = ? OR file = ?", (meta.doc_id, meta.file))
@@ -167,7 +379,7 @@ class Store:
         self._add_vectors(meta, tagged, vectors)
         with self.transaction() as db:
             db.execute("UPDATE documents SET status = 'complete' WHERE doc_id = ?", (meta.doc_id,))
-            self._set_meta("generation", str(self.generation + 1))
+            self._bump_generation()
 
     def _add_vectors(self, meta: DocumentMeta, tagged: Sequence[TaggedPassage], vectors: np.ndarray) -> None:
         if not tagged:
@@ -208,20 +420,32 @@ class Store:
         self.collection.delete(where={"doc_id": doc_id})
 
     def delete_document(self, doc_id: str) -> None:
+        """Remove a document from all parts; hidden from readers first, so never half-visible."""
+        self.begin_writing()
         with self.transaction() as db:
             db.execute("UPDATE documents SET status = 'pending' WHERE doc_id = ?", (doc_id,))
         self._delete_vectors(doc_id)
         with self.transaction() as db:
             db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
             db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-            self._set_meta("generation", str(self.generation + 1))
+            self._bump_generation()
 
     def recover(self) -> list[str]:
-        """Remove documents a killed ingest left half-written; return their file names."""
+        """Remove what a killed ingest left half-written; return the affected file names.
+
+        Pending documents (rows, passages, vectors) go, and so do vectors of documents SQLite
+        does not know at all. Holds the writer lock (``begin_writing``) from here on, so it never
+        removes the pending documents of an ingest that is still running elsewhere.
+        """
+        self.begin_writing()
         pending = self.db.execute("SELECT doc_id, file FROM documents WHERE status = 'pending'").fetchall()
         for row in pending:
             self.delete_document(row["doc_id"])
-        return [row["file"] for row in pending]
+        known = {row[0] for row in self.db.execute("SELECT doc_id FROM documents")}
+        orphans = sorted({doc_id_of(pid) for pid in self.vector_ids()} - known)
+        for doc_id in orphans:
+            self._delete_vectors(doc_id)
+        return [row["file"] for row in pending] + [f"(vectoren zonder document {doc_id})" for doc_id in orphans]
 
     # --------------------------------------------------------------- passages
     def passages(self, passage_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -246,10 +470,55 @@ class Store:
         return result
 
     def vectors(self, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by passage id ({} while the embedded index is busy, see the module doc)."""
         if not passage_ids:
             return {}
-        got = self.collection.get(ids=list(passage_ids), include=["embeddings"])
+        try:
+            got = self.collection.get(ids=list(passage_ids), include=["embeddings"])
+        except IndexBusyError:
+            return {}
         return {pid: np.asarray(vec, dtype=np.float32) for pid, vec in zip(got["ids"], got["embeddings"], strict=False)}
+
+    def vector_ids(self) -> set[str]:
+        """Every passage id with a vector in Chroma (complete documents or not)."""
+        ids: set[str] = set()
+        offset, page = 0, 5000
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=offset)
+            ids.update(got["ids"])
+            if len(got["ids"]) < page:
+                return ids
+            offset += page
+
+    def complete_passage_ids(self) -> set[str]:
+        return {
+            row[0]
+            for row in self.db.execute(
+                "SELECT p.passage_id FROM passages p JOIN documents d USING (doc_id) WHERE d.status = 'complete'"
+            )
+        }
+
+    def consistency(self) -> dict[str, Any]:
+        """How SQLite, Chroma and BM25 agree: what a reader could see that it should not.
+
+        ``missing_vectors``: passages of complete documents without a vector (dense search misses
+        them); ``hidden_vectors``: vectors of documents that are not complete (pending or gone;
+        queries drop them, ``recover()`` removes them); ``bm25_extra`` / ``bm25_missing``: BM25
+        rows that differ from the complete passages (never, since BM25 is rebuilt per generation).
+        """
+        complete = self.complete_passage_ids()
+        vectors = self.vector_ids()
+        bm25 = set(self.lexical_index().passage_ids)
+        pending = [row[0] for row in self.db.execute("SELECT file FROM documents WHERE status != 'complete' ORDER BY file")]
+        return {
+            "passages": len(complete),
+            "vectors": len(vectors),
+            "pending_documents": pending,
+            "missing_vectors": sorted(complete - vectors),
+            "hidden_vectors": sorted(vectors - complete),
+            "bm25_extra": sorted(bm25 - complete),
+            "bm25_missing": sorted(complete - bm25),
+        }
 
     def count_passages(self) -> int:
         return int(
@@ -259,7 +528,11 @@ class Store:
         )
 
     def count_vectors(self) -> int:
-        return int(self.collection.count())
+        """Vectors in Chroma; 0 while the embedded index is busy (search then uses BM25 alone)."""
+        try:
+            return int(self.collection.count())
+        except IndexBusyError:
+            return 0
 
     # ---------------------------------------------------------------- lexical
     @property
@@ -271,20 +544,40 @@ class Store:
         generation = self.generation
         if self._lexical is not None and self._lexical.generation == generation:
             return self._lexical
-        loaded = lexical.load(self.lexical_dir)
+        with self._lexical_lock(shared=True):  # never read a folder another process is swapping
+            loaded = lexical.load(self.lexical_dir)
         if loaded is None or loaded.generation != generation:
-            loaded = self.rebuild_lexical(generation)
+            loaded = self.rebuild_lexical()
         self._lexical = loaded
         return loaded
 
+    @contextmanager
+    def _lexical_lock(self, shared: bool) -> Iterator[None]:
+        """flock on ``index/bm25.lock``: saving (exclusive) and loading (shared) the BM25 folder."""
+        try:
+            self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+            handle = (self.settings.index_dir / "bm25.lock").open("a+")
+        except OSError:  # a read-only index: nobody can be saving it
+            yield
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            yield
+        finally:
+            handle.close()
+
     def rebuild_lexical(self, generation: int | None = None) -> lexical.LexicalIndex:
-        generation = self.generation if generation is None else generation
-        rows = self.db.execute(
-            """SELECT p.passage_id, p.lex, p.area_mask, p.kind, d.year, d.doc_id, d.gemeentecode, d.provincie,
-                      d.grootteklasse, d.g40, d.publisher
-               FROM passages p JOIN documents d USING (doc_id) WHERE d.status = 'complete'
-               ORDER BY p.rowid"""
-        ).fetchall()
+        """BM25 over the complete passages, stamped with the generation they were read at."""
+        # One read transaction: the generation and the rows come from the same snapshot.
+        with self._read_snapshot():
+            snapshot_generation = self.generation
+            rows = self.db.execute(
+                """SELECT p.passage_id, p.lex, p.area_mask, p.kind, d.year, d.doc_id, d.gemeentecode, d.provincie,
+                          d.grootteklasse, d.g40, d.publisher
+                   FROM passages p JOIN documents d USING (doc_id) WHERE d.status = 'complete'
+                   ORDER BY p.rowid"""
+            ).fetchall()
+        generation = snapshot_generation if generation is None else min(generation, snapshot_generation)
         columns = {
             "area_mask": np.array([r["area_mask"] for r in rows], dtype=np.int32),
             "kind": np.array([KIND_CODES.get(r["kind"], 0) for r in rows], dtype=np.int8),
@@ -297,9 +590,20 @@ class Store:
             "publisher": np.array([r["publisher"] or "" for r in rows], dtype="U80"),
         }
         index = lexical.build([r["passage_id"] for r in rows], [(r["lex"] or "").split() for r in rows], columns, generation)
-        with contextlib.suppress(OSError):  # a read-only reader still answers from memory
+        with contextlib.suppress(OSError), self._lexical_lock(shared=False):  # a read-only reader answers from memory
             lexical.save(index, self.lexical_dir)
         return index
+
+    @contextmanager
+    def _read_snapshot(self) -> Iterator[None]:
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
 
     # ---------------------------------------------------------------- sources
     # Where ingest read each PDF, so the app can show a source page; the app serves no other
@@ -350,7 +654,25 @@ class Store:
         }
 
     def close(self) -> None:
+        """Close SQLite and, for a writer, give the index lock back."""
+        self._end_writing()
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __del__(self) -> None:
+        # A writer that was never closed must not keep other processes' ingests out.
+        with contextlib.suppress(Exception):
+            self._end_writing()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def doc_id_of(passage_id: str) -> str:
+    """The document id a passage id starts with (``pipeline.segment.passage_id``)."""
+    return passage_id.split(":", 1)[0]
 
 
 def document_dict(meta: DocumentMeta) -> dict[str, Any]:

@@ -12,19 +12,102 @@ pdfplumber gives words with positions and fonts. On top of that this module
 
 from __future__ import annotations
 
+import math
 import re
+import signal
 import statistics
+import threading
+import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from wijkkennis.records import Block, Page
 
 
 class ExtractionError(Exception):
     """A file that cannot be read as a PDF; the message is shown to the user."""
+
+
+class CorruptPDFError(ExtractionError):
+    """pdfplumber/pdfminer could not read the file's structure; PDFium may still read its text."""
+
+
+class ExtractionTimeout(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
+    """Raised by ``watchdog`` inside pdfminer code.
+
+    A BaseException on purpose: pdfminer and pdfplumber catch ``Exception`` in many places
+    (pdfplumber wraps it in PdfminerException) and must not swallow the time-out.
+    """
+
+
+@contextmanager
+def watchdog(seconds: float) -> Iterator[None]:
+    """Raise ExtractionTimeout in this block after ``seconds`` (0: no limit).
+
+    Uses SIGALRM, so it works in the main thread only (elsewhere it does nothing) and stops
+    Python code only: a hang inside C code (PDFium, zlib) is left to the worker-process
+    time-out in ``pipeline.ingest``. reference-cycle.pdf (tests/pdf_zoo.py) loops forever in
+    pure-Python pdfminer code and is stopped here.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise ExtractionTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+PAGES_PER_TIME_BUDGET = 100
+
+
+def file_time_limit(total_s: float, pages: int) -> float:
+    """The time a file may take: ``total_s`` per started 100 pages (0: no limit)."""
+    if total_s <= 0:
+        return math.inf
+    return total_s * max(1, math.ceil(pages / PAGES_PER_TIME_BUDGET))
+
+
+@dataclass
+class TimeBudget:
+    """Time bounds for one file, checked inside the extraction (see ``pipeline.ingest``).
+
+    ``page_s`` bounds opening the page tree and reading each page (OCR gets four times as
+    long); ``total_s`` bounds the whole file per started 100 pages. ``progress(done, total)``
+    is called when the page count is known and after every page, so a supervising process can
+    tell a slow file from a stuck one.
+    """
+
+    page_s: float = 0.0
+    total_s: float = 0.0
+    progress: Callable[[int, int], None] | None = None
+    started: float = field(default_factory=time.monotonic)
+    pages: int = 0
+
+    @property
+    def deadline(self) -> float:
+        return self.started + file_time_limit(self.total_s, self.pages)
+
+    def exceeded(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    def beat(self, done: int, total: int | None = None) -> None:
+        if total is not None:
+            self.pages = total
+        if self.progress is not None:
+            self.progress(done, self.pages)
 
 
 MARGIN_FRACTION = 0.09  # top/bottom share of the page where running headers/footers live
@@ -338,17 +421,70 @@ def build_blocks(page: RawPage, body_size: float) -> tuple[Block, ...]:
     return tuple(ordered)
 
 
-def open_pdf(path: Path, password: str = "") -> object:
-    """Open with pdfplumber, turning its many failure modes into one ExtractionError."""
+MEMORY_MESSAGE = "te veel geheugen nodig (geheugenlimiet; memory limit)"
+
+
+def _pdfminer_cause(error: BaseException) -> BaseException:
+    """pdfplumber wraps every pdfminer error in PdfminerException(original): unwrap it."""
+    for _ in range(5):
+        if type(error).__name__ == "PdfminerException" and error.args and isinstance(error.args[0], BaseException):
+            error = error.args[0]
+        else:
+            break
+    return error
+
+
+def _corrupt_message(cause: BaseException) -> str:
+    name, text = type(cause).__name__, str(cause)
+    if name == "PSEOF":
+        detail = "het bestand houdt onverwacht op (afgebroken download of kopie?)"
+    elif "No /Root object" in text:
+        detail = "geen geldige PDF-structuur (geen /Root-object)"
+    elif isinstance(cause, RecursionError):
+        detail = "te diep geneste objecten"
+    else:
+        detail = f"{name}: {text}" if text else name
+    return f"beschadigd (corrupt) PDF: {detail}"[:300]
+
+
+def open_pdf(path: Path, password: str = "") -> Any:
+    """Open with pdfplumber, turning its many failure modes into one ExtractionError.
+
+    pdfplumber raises every pdfminer error wrapped in ``PdfminerException`` (the original is
+    ``args[0]``), so a password-protected file has to be recognised by unwrapping it.
+    """
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     try:
         return pdfplumber.open(path, password=password)
-    except (PDFPasswordIncorrect, PDFEncryptionError) as error:
-        raise ExtractionError("versleuteld (encrypted): er is een wachtwoord nodig") from error
     except Exception as error:  # pdfminer raises a zoo of types for broken files
-        raise ExtractionError(f"beschadigd (corrupt) PDF: {type(error).__name__}: {error}"[:300]) from error
+        cause = _pdfminer_cause(error)
+        if isinstance(cause, PDFPasswordIncorrect):
+            raise ExtractionError(
+                "versleuteld (wachtwoord nodig; encrypted): vraag de uitgever om een versie zonder wachtwoord"
+            ) from error
+        if isinstance(cause, PDFEncryptionError):
+            raise ExtractionError(f"versleuteld (encrypted) op een manier die niet gelezen kan worden: {cause}"[:300]) from error
+        if isinstance(cause, MemoryError):
+            raise ExtractionError(MEMORY_MESSAGE) from error
+        raise CorruptPDFError(_corrupt_message(cause)) from error
+
+
+def close_pdf(pdf: Any, pages_read: bool) -> None:
+    """Close a pdfplumber PDF and its file, whatever state it is in.
+
+    ``PDF.close()`` walks ``pdf.pages`` again: after the page tree failed it raises the same
+    error again (deeply-nested.pdf) or hangs again (reference-cycle.pdf), and the file stays
+    open. So it is only called when the pages were read; the stream is closed directly.
+    """
+    if pages_read:
+        with suppress(Exception):
+            pdf.close()
+    stream = getattr(pdf, "stream", None)
+    if stream is not None and not getattr(pdf, "stream_is_external", False):
+        with suppress(Exception):
+            stream.close()
 
 
 def sniff(path: Path, max_file_mb: int) -> None:
@@ -365,49 +501,229 @@ def sniff(path: Path, max_file_mb: int) -> None:
         raise ExtractionError(f"geen PDF (not a pdf; inhoud lijkt {kind})")
 
 
-def extract_pages(path: Path, max_pages: int = 2000, max_file_mb: int = 200) -> tuple[list[Page], list[str]]:
-    """Read every page of a PDF into cleaned Pages; return them with warnings for the user."""
+def plain_text_blocks(text: str) -> tuple[Block, ...]:
+    """Plain page text (PDFium, OCR) → paragraph blocks: blank lines separate paragraphs."""
+    blocks = []
+    for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = [normalise_text(line) for line in chunk.splitlines() if line.strip()]
+        if lines:
+            joined = join_lines(lines)
+            if sum(c.isalpha() for c in joined) >= 3:
+                blocks.append(Block("paragraph", joined))
+    return tuple(blocks)
+
+
+def _visible(text: str) -> int:
+    return sum(1 for c in text if not c.isspace())
+
+
+def extract_pages(
+    path: Path, max_pages: int = 2000, max_file_mb: int = 200, budget: TimeBudget | None = None
+) -> tuple[list[Page], list[str]]:
+    """Read every page of a PDF into cleaned Pages; return them with warnings for the user.
+
+    pdfplumber reads the layout. Where it fails, PDFium (pypdfium2) is asked for the plain text:
+    for the whole file when pdfplumber cannot read its structure (``CorruptPDFError``), and for
+    single pages where pdfplumber found no characters but PDFium does (a content stream that
+    pdfminer silently drops, see huge-stream-claim.pdf in tests/pdf_zoo.py). Both are reported
+    as warnings. Raises ExtractionError when nothing usable is left.
+    """
     path = Path(path)
+    budget = budget or TimeBudget()
     sniff(path, max_file_mb)
-    pdf = open_pdf(path)
     warnings: list[str] = []
+    out_of_memory: set[int] = set()
+    try:
+        raw_pages = _read_with_pdfplumber(path, max_pages, budget, warnings, out_of_memory)
+    except CorruptPDFError as error:
+        return _pdfium_document(path, max_pages, budget, error)
+    recovered = _recover_empty_pages(path, raw_pages, budget, warnings, out_of_memory)
+    return assemble_pages(raw_pages, warnings, recovered, out_of_memory), warnings
+
+
+def _read_with_pdfplumber(
+    path: Path, max_pages: int, budget: TimeBudget, warnings: list[str], out_of_memory: set[int]
+) -> list[RawPage]:
+    pdf: Any = None
+    pages_read = False
     try:
         try:
-            plumber_pages = pdf.pages  # type: ignore[attr-defined]
-        except Exception as error:
-            raise ExtractionError(f"beschadigd (corrupt) PDF: paginaboom onleesbaar ({type(error).__name__})") from error
+            with watchdog(budget.page_s):
+                pdf = open_pdf(path)
+                plumber_pages = list(pdf.pages)
+        except ExtractionTimeout:
+            raise CorruptPDFError(
+                f"beschadigd (corrupt) PDF: vastgelopen in de paginaboom (langer dan {budget.page_s:g} s; "
+                "mogelijk een verwijzingslus)"
+            ) from None
+        except ExtractionError:
+            raise
+        except MemoryError as error:
+            raise ExtractionError(MEMORY_MESSAGE) from error
+        except Exception as error:  # RecursionError (deeply-nested.pdf) and whatever pdfminer raises
+            raise CorruptPDFError(_corrupt_message(_pdfminer_cause(error))) from error
+        pages_read = True
         if len(plumber_pages) == 0:
             raise ExtractionError("geen pagina's (no pages)")
         if len(plumber_pages) > max_pages:
             raise ExtractionError(f"te veel pagina's (too many pages): {len(plumber_pages)} > {max_pages}")
-        raw_pages = []
+        budget.beat(0, len(plumber_pages))
+        raw_pages: list[RawPage] = []
         for index, plumber_page in enumerate(plumber_pages, start=1):
+            if budget.exceeded():
+                rest = list(range(index, len(plumber_pages) + 1))
+                warnings.append(
+                    f"pagina {_ranges(rest)} niet gelezen: tijdslimiet voor dit bestand bereikt "
+                    f"({file_time_limit(budget.total_s, budget.pages):.0f} s)"
+                )
+                raw_pages.extend(RawPage(number, 842.0, (), (), 0, 0) for number in rest)
+                break
             try:
-                raw_pages.append(read_raw_page(plumber_page, index))
-            except Exception as error:
-                warnings.append(f"pagina {index} onleesbaar: {type(error).__name__}")
+                with watchdog(budget.page_s):
+                    raw_pages.append(read_raw_page(plumber_page, index))
+            except (ExtractionTimeout, Exception) as error:  # one bad page must not lose the others
+                cause = _pdfminer_cause(error)  # pdfplumber wraps even a MemoryError
+                if isinstance(cause, ExtractionTimeout):
+                    warnings.append(f"pagina {index} niet gelezen: duurde langer dan {budget.page_s:g} s")
+                elif isinstance(cause, MemoryError):
+                    warnings.append(f"pagina {index} niet gelezen: {MEMORY_MESSAGE}")
+                    out_of_memory.add(index)
+                else:
+                    warnings.append(f"pagina {index} onleesbaar: {type(cause).__name__}")
                 raw_pages.append(RawPage(index, 842.0, (), (), 0, 0))
             finally:
-                plumber_page.close()
+                with suppress(Exception):
+                    plumber_page.close()
+            budget.beat(index)
+        return raw_pages
     finally:
-        pdf.close()  # type: ignore[attr-defined]
-    return assemble_pages(raw_pages, warnings), warnings
+        if pdf is not None:
+            close_pdf(pdf, pages_read)
 
 
-def assemble_pages(raw_pages: Sequence[RawPage], warnings: list[str]) -> list[Page]:
-    """Document-level clean-up of raw pages into final Pages; appends to ``warnings``."""
+def pdfium_texts(
+    path: Path, numbers: Sequence[int] | None, budget: TimeBudget, max_pages: int = 0
+) -> tuple[int, dict[int, str]]:
+    """PDFium's page count and plain text per page (1-based) for ``numbers`` (None: all).
+
+    Pages PDFium cannot load are left out; with ``numbers`` None and more than ``max_pages``
+    pages nothing is read. Raises whatever pypdfium2 raises for the document.
+    """
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        count = len(document)
+        if numbers is None:
+            if count == 0 or (max_pages and count > max_pages):
+                return count, {}
+            budget.beat(0, count)
+        wanted = range(1, count + 1) if numbers is None else [n for n in numbers if 1 <= n <= count]
+        texts: dict[int, str] = {}
+        for number in wanted:
+            if budget.exceeded():
+                break
+            try:
+                with watchdog(budget.page_s):
+                    page = document[number - 1]
+                    textpage = page.get_textpage()
+                    texts[number] = textpage.get_text_range()
+                    textpage.close()
+                    page.close()
+            except (ExtractionTimeout, Exception):
+                continue
+            if numbers is None:
+                budget.beat(number)
+        return count, texts
+    finally:
+        document.close()
+
+
+def _pdfium_document(path: Path, max_pages: int, budget: TimeBudget, error: CorruptPDFError) -> tuple[list[Page], list[str]]:
+    """The whole file read by PDFium after pdfplumber failed; re-raises ``error`` when that fails too."""
+    try:
+        count, texts = pdfium_texts(path, None, budget, max_pages)
+    except Exception:  # PDFium cannot open it either
+        raise error from None
+    pages = []
+    for number in range(1, count + 1):
+        text = texts.get(number, "")
+        blocks = plain_text_blocks(text) if _visible(text) >= MIN_TEXT_CHARS else ()
+        pages.append(Page(number=number, blocks=blocks, has_text_layer=bool(blocks)))
+    if not any(page.blocks for page in pages):
+        raise error
+    warnings = [f"{error}; de tekst is zonder opmaak gelezen met PDFium (geen koppen of tabellen)"]
+    no_text = [page.number for page in pages if not page.has_text_layer]
+    if no_text:
+        warnings.append(f"geen tekstlaag (no text layer) op pagina {_ranges(no_text)}")
+    return pages, warnings
+
+
+def _recover_empty_pages(
+    path: Path, raw_pages: Sequence[RawPage], budget: TimeBudget, warnings: list[str], out_of_memory: set[int]
+) -> dict[int, tuple[Block, ...]]:
+    """Text for pages where pdfplumber found no characters but PDFium does.
+
+    Not for pages that ran out of memory: PDFium would need as much, and it aborts the process
+    when an allocation fails (decompression-bomb.pdf).
+    """
+    empty = [
+        raw.number for raw in raw_pages
+        if raw.char_count < MIN_TEXT_CHARS and not raw.cid_count and raw.number not in out_of_memory
+    ]
+    if not empty:
+        return {}
+    try:
+        count, texts = pdfium_texts(path, empty, budget)
+    except Exception:
+        return {}
+    if count != len(raw_pages):  # the two readers disagree on the page tree: page numbers would not match
+        return {}
+    recovered = {
+        number: blocks
+        for number, text in texts.items()
+        if _visible(text) >= MIN_TEXT_CHARS and (blocks := plain_text_blocks(text))
+    }
+    if recovered:
+        warnings.append(
+            f"pagina {_ranges(sorted(recovered))}: pdfplumber las geen tekst (beschadigde inhoud?); "
+            "de tekst is zonder opmaak gelezen met PDFium"
+        )
+    return recovered
+
+
+def assemble_pages(
+    raw_pages: Sequence[RawPage],
+    warnings: list[str],
+    recovered: dict[int, tuple[Block, ...]] | None = None,
+    out_of_memory: set[int] | frozenset[int] = frozenset(),
+) -> list[Page]:
+    """Document-level clean-up of raw pages into final Pages; appends to ``warnings``.
+
+    ``recovered`` holds blocks read by PDFium for pages pdfplumber found empty. Pages in
+    ``out_of_memory`` stay empty and are not offered to OCR (``has_text_layer`` stays True):
+    rendering them would need the same memory, and PDFium aborts the process when it lacks it.
+    """
+    recovered = recovered or {}
     cleaned = strip_running_lines(raw_pages)
     body_size = body_font_size(cleaned)
     pages = []
     no_text = []
     for raw in cleaned:
+        if raw.number in recovered:
+            pages.append(Page(number=raw.number, blocks=recovered[raw.number], has_text_layer=True))
+            continue
+        if raw.number in out_of_memory:
+            pages.append(Page(number=raw.number, blocks=(), has_text_layer=True))
+            continue
         has_text = raw.char_count >= MIN_TEXT_CHARS
-        if raw.cid_count and raw.cid_count * 3 > max(1, sum(len(ln.text.split()) for ln in raw.lines)):
+        unreadable = bool(raw.cid_count and raw.cid_count * 3 > max(1, sum(len(ln.text.split()) for ln in raw.lines)))
+        if unreadable:
             warnings.append(f"pagina {raw.number}: tekst onleesbaar (unreadable font encoding)")
             has_text = False
         blocks = build_blocks(raw, body_size) if has_text else ()
         blocks = tuple(Block(b.kind, CID_RE.sub("", b.text).strip()) for b in blocks if CID_RE.sub("", b.text).strip())
-        if not has_text:
+        if not has_text and not unreadable:
             no_text.append(raw.number)
         pages.append(Page(number=raw.number, blocks=blocks, has_text_layer=has_text))
     if no_text:

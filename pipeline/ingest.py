@@ -2,6 +2,13 @@
 
 Extraction (the slow, fragile part) runs in worker processes with a time and memory bound per
 file: a PDF that hangs, crashes or blows up its worker is reported and the run goes on.
+Bounds (see README "Reliability"): ``worker_memory_mb`` is the worker's RLIMIT_AS (a MemoryError
+is reported, a kill by the kernel is a crash, both respawn the worker); inside the worker a
+SIGALRM watchdog stops opening the page tree and reading any single page after
+``page_timeout_s``; the worker stops reading (and OCR) when the file's budget of
+``extract_timeout_s`` per started 100 pages is spent and returns what it has, with a warning;
+the supervising thread kills a worker that sent no progress for ``5 × page_timeout_s + 5`` s
+(a hang in C code) or overran the file's budget.
 Segmentation, tagging, embedding and writing run in the main process, overlapping with the
 workers' extraction. Each document is written atomically (see ``index.store``), so a killed run
 leaves a consistent index and a re-run picks up where it stopped.
@@ -9,20 +16,35 @@ leaves a consistent index and a re-run picks up where it stopped.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 import pickle
 import resource
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.extract import ExtractionError, extract_pages
+from pipeline.cache import PageCache, cached_then_extracted
+from pipeline.extract import (
+    ExtractionError,
+    ExtractionTimeout,
+    TimeBudget,
+    extract_pages,
+    file_time_limit,
+)
 from pipeline.metadata import build_metadata, file_sha256, read_manifest
-from pipeline.segment import segment
+from pipeline.prefetch import in_background
 from wijkkennis.config import Settings
 from wijkkennis.records import Page
+
+if TYPE_CHECKING:
+    from index.store import Store
 
 
 @dataclass
@@ -48,41 +70,86 @@ class ExtractTask:
     max_file_mb: int
     ocr: bool
     ocr_language: str
+    page_timeout_s: float = 0.0  # 0: no per-page watchdog
+    total_timeout_s: float = 0.0  # per started 100 pages; 0: no budget inside the worker
+
+    @classmethod
+    def for_settings(cls, path: Path, settings: Settings) -> ExtractTask:
+        return cls(path, settings.max_pages, settings.max_file_mb, settings.ocr, settings.ocr_language,
+                   float(settings.page_timeout_s), float(settings.extract_timeout_s))
+
+
+OCR_DISABLED = "OCR staat uit (instelling ocr = false)"
 
 
 # ------------------------------------------------------------------ extraction (worker side)
-def extract_document(task: ExtractTask) -> tuple[list[Page], list[str]]:
-    """Pages of one PDF, with OCR for image-only pages when Tesseract is there."""
-    pages, warnings = extract_pages(task.path, max_pages=task.max_pages, max_file_mb=task.max_file_mb)
+def extract_document(
+    task: ExtractTask, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[Page], list[str]]:
+    """Pages of one PDF, with OCR for pages without a text layer when Tesseract is there.
+
+    OCR runs only on pages without a usable text layer; their passages are marked ``ocr``. Raises
+    ExtractionError (with every warning in the message) when no page has text.
+    """
+    budget = TimeBudget(page_s=task.page_timeout_s, total_s=task.total_timeout_s, progress=progress)
+    pages, warnings = extract_pages(task.path, max_pages=task.max_pages, max_file_mb=task.max_file_mb, budget=budget)
     missing = [page for page in pages if not page.has_text_layer]
-    if missing and task.ocr:
+    if missing and not task.ocr:
+        warnings.append(OCR_DISABLED)
+    elif missing:
         from pipeline.ocr import ocr_available, ocr_page, text_to_blocks
 
         available, why = ocr_available(task.ocr_language)
         if not available:
-            warnings.append(f"OCR overgeslagen: {why}")
+            # "OCR overgeslagen" first: pipeline.cache does not keep extractions that may improve.
+            numbers = ", ".join(str(page.number) for page in missing[:20]) + (" …" if len(missing) > 20 else "")
+            warnings[:] = [w for w in warnings if not w.startswith("geen tekstlaag")]
+            warnings.append(f"OCR overgeslagen: geen tekstlaag (no text layer) op pagina {numbers}; {why}")
         else:
-            done = []
-            for page in missing:
+            done: list[int] = []
+            ocr_timeout = 4 * task.page_timeout_s if task.page_timeout_s > 0 else 120.0
+            for position, page in enumerate(missing):
+                if budget.exceeded():
+                    rest = ", ".join(str(p.number) for p in missing[position:])
+                    warnings.append(f"OCR van pagina {rest} overgeslagen: tijdslimiet voor dit bestand bereikt")
+                    break
                 try:
-                    blocks = text_to_blocks(ocr_page(task.path, page.number, task.ocr_language))
+                    result = ocr_page(task.path, page.number, task.ocr_language, timeout=ocr_timeout)
                 except Exception as error:  # one bad page must not lose the others
-                    warnings.append(f"OCR van pagina {page.number} mislukt: {error}")
+                    warnings.append(f"OCR van pagina {page.number} mislukt: {type(error).__name__}: {error}"[:300])
                     continue
+                finally:
+                    budget.beat(page.number)
+                if not result.usable:
+                    if result.text.strip():
+                        warnings.append(
+                            f"OCR van pagina {page.number} onbetrouwbaar (zekerheid {result.confidence:.0f}%, "
+                            f"{result.wordlike:.0%} herkenbare woorden): niet gebruikt"
+                        )
+                    continue
+                blocks = text_to_blocks(result.text)
                 pages[page.number - 1] = replace(page, blocks=blocks, ocr=True)
                 done.append(page.number)
             if done:
-                warnings.append(f"OCR toegepast op {len(done)} pagina('s) zonder tekstlaag")
-                warnings[:] = [w for w in warnings if not w.startswith("geen tekstlaag") or len(done) < len(missing)]
+                warnings.append(f"OCR (Tesseract, {task.ocr_language}) toegepast op {len(done)} pagina('s) zonder tekstlaag")
+                if len(done) == len(missing):
+                    warnings[:] = [w for w in warnings if not w.startswith("geen tekstlaag")]
     if not any(page.blocks for page in pages):
-        raise ExtractionError(warnings[0] if warnings else "geen tekst gevonden")
+        raise ExtractionError("; ".join(warnings) if warnings else "geen tekst gevonden")
     return pages, warnings
 
 
 def _worker_main(connection: Connection, memory_mb: int) -> None:
+    # pdfminer logs every oddity of a broken file; the outcome already says what matters.
+    for name in ("pdfminer", "pdfplumber"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    def progress(done: int, total: int) -> None:
+        connection.send(("progress", (done, total)))
+
     while True:
         try:
             task = connection.recv()
@@ -91,13 +158,15 @@ def _worker_main(connection: Connection, memory_mb: int) -> None:
         if task is None:
             return
         try:
-            connection.send(("ok", extract_document(task)))
+            connection.send(("ok", extract_document(task, progress)))
         except ExtractionError as error:
             connection.send(("error", str(error)))
         except MemoryError:
-            connection.send(("error", "te veel geheugen nodig (memory limit)"))
+            connection.send(("error", "te veel geheugen nodig (geheugenlimiet; memory limit)"))
         except RecursionError:
             connection.send(("error", "beschadigd (corrupt) PDF: te diep geneste objecten"))
+        except ExtractionTimeout:
+            connection.send(("error", "duurde te lang (timeout)"))
         except Exception as error:  # whatever pdfminer throws: report, never crash the run
             connection.send(("error", f"beschadigd (corrupt) PDF: {type(error).__name__}: {error}"[:300]))
 
@@ -110,9 +179,11 @@ class _Worker:
         child.close()
         self.task: ExtractTask | None = None
         self.started = 0.0
+        self.last_beat = 0.0
+        self.pages = 0
 
     def give(self, task: ExtractTask) -> None:
-        self.task, self.started = task, time.monotonic()
+        self.task, self.started, self.last_beat, self.pages = task, time.monotonic(), time.monotonic(), 0
         self.connection.send(task)
 
     def stop(self, force: bool = False) -> None:
@@ -129,13 +200,37 @@ class _Worker:
             self.process.join()
 
 
+def _exit_description(exitcode: int | None) -> str:
+    """', afgebroken door SIGABRT: geheugenlimiet?' for a worker that died by a signal."""
+    if exitcode is None or exitcode >= 0:
+        return f", exitcode {exitcode}" if exitcode else ""
+    try:
+        name = signal.Signals(-exitcode).name
+    except ValueError:
+        name = f"signaal {-exitcode}"
+    hint = ": geheugenlimiet?" if name in ("SIGABRT", "SIGKILL", "SIGSEGV") else ""
+    return f", {name}{hint}"
+
+
+def stall_limit(page_timeout_s: float) -> float:
+    """Seconds without progress after which a worker counts as stuck (inf: no page watchdog)."""
+    return 5 * page_timeout_s + 5 if page_timeout_s > 0 else float("inf")
+
+
 def extract_in_workers(
-    tasks: Sequence[ExtractTask], workers: int, timeout_s: float, memory_mb: int
+    tasks: Sequence[ExtractTask], workers: int, timeout_s: float, memory_mb: int, page_timeout_s: float = 0.0
 ) -> Iterator[tuple[ExtractTask, tuple[list[Page], list[str]] | None, str]]:
-    """Yield (task, (pages, warnings) or None, error) as workers finish, in completion order."""
+    """Yield (task, (pages, warnings) or None, error) as workers finish, in completion order.
+
+    A worker is killed (and replaced) when its file overruns ``timeout_s`` per started 100 pages
+    (plus a grace period for the worker to wrap up itself), or sends no progress for
+    ``stall_limit(page_timeout_s)`` seconds.
+    """
     context = multiprocessing.get_context("spawn")
     queue = list(tasks)[::-1]
     pool = [_Worker(context, memory_mb) for _ in range(max(1, min(workers, len(queue))))]
+    stall = stall_limit(page_timeout_s)
+    grace = page_timeout_s + 5 if page_timeout_s > 0 else 5.0
     try:
         while queue or any(w.task for w in pool):
             for worker in pool:
@@ -151,29 +246,73 @@ def extract_in_workers(
                     try:
                         status, payload = worker.connection.recv()
                     except (EOFError, OSError, pickle.UnpicklingError):
+                        worker.process.join(timeout=2)
+                        how = _exit_description(worker.process.exitcode)
                         worker.stop(force=True)
                         pool[index] = _Worker(context, memory_mb)
-                        yield task, None, "verwerking afgebroken (worker crashed; te groot of beschadigd)"
+                        yield task, None, f"verwerking afgebroken (worker crashed{how}; te groot of beschadigd)"
+                        continue
+                    if status == "progress":
+                        worker.last_beat, worker.pages = time.monotonic(), int(payload[1])
                         continue
                     worker.task = None
                     yield (task, payload, "") if status == "ok" else (task, None, payload)
-                elif time.monotonic() - worker.started > timeout_s:
-                    worker.stop(force=True)
-                    pool[index] = _Worker(context, memory_mb)
-                    yield task, None, f"duurde te lang (timeout na {timeout_s:.0f} s)"
+                    continue
+                now = time.monotonic()
+                limit = file_time_limit(timeout_s, worker.pages)
+                if now - worker.started > limit + grace:
+                    reason = f"duurde te lang (timeout na {limit:.0f} s)"
+                elif now - worker.last_beat > stall:
+                    reason = f"duurde te lang: geen voortgang in {stall:.0f} s (vastgelopen; timeout)"
+                else:
+                    continue
+                worker.stop(force=True)
+                pool[index] = _Worker(context, memory_mb)
+                yield task, None, reason
     finally:
         for worker in pool:
             worker.stop(force=worker.task is not None)
 
 
 # --------------------------------------------------------------------------- orchestration
-def find_pdfs(paths: Sequence[Path]) -> list[Path]:
+def _tagger_takes_vectors(tagger: object, embedder: object) -> bool:
+    """Whether ``tagger.tag(passages, vectors=...)`` can reuse the search embedder's vectors."""
+    if not getattr(tagger, "uses_vectors", False):
+        return False
+    from pipeline.tag_model import vectors_compatible
+
+    return vectors_compatible(str(getattr(embedder, "name", "")))
+
+
+def find_pdfs(paths: Sequence[Path], rejected: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """The PDFs to read: named files, and ``*.pdf`` in named folders (recursively).
+
+    Nothing outside the named paths is read: links to folders are not followed, and a ``.pdf``
+    link inside a folder that points outside it is left out (listed in ``rejected`` with the
+    reason). Named paths must be regular files or folders (a FIFO would block the run).
+    """
     found: list[Path] = []
     for path in paths:
+        path = Path(path)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf"))
-        elif path.exists():
+            root = path.resolve()
+            for folder, subfolders, files in os.walk(path, followlinks=False):
+                subfolders.sort()
+                for name in sorted(files):
+                    candidate = Path(folder) / name
+                    if candidate.suffix.lower() != ".pdf":
+                        continue
+                    target = candidate.resolve()
+                    if not target.is_relative_to(root):
+                        if rejected is not None:
+                            rejected.append((candidate, f"overgeslagen: verwijst naar een bestand buiten {path} ({target})"))
+                        continue
+                    if target.is_file():
+                        found.append(candidate)
+        elif path.is_file():
             found.append(path)
+        elif path.exists():
+            raise FileNotFoundError(f"geen gewoon bestand of map: {path}")
         else:
             raise FileNotFoundError(f"bestaat niet: {path}")
     return found
@@ -182,19 +321,48 @@ def find_pdfs(paths: Sequence[Path]) -> list[Path]:
 ProgressCallback = Callable[[int, int, FileOutcome], None]
 
 
+_ACTIVE: set[str] = set()  # data dirs this process is ingesting into
+_ACTIVE_MUTEX = threading.Lock()
+
+
 def ingest(
     paths: Sequence[Path],
     settings: Settings,
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
 ) -> list[FileOutcome]:
-    """Ingest PDFs (files or folders) into the index and return one outcome per file."""
-    from index.store import Store
+    """Ingest PDFs (files or folders) into the index and return one outcome per file.
+
+    One ingest per index at a time, across processes: raises ``index.store.IndexBusyError``
+    (Dutch message) when another one holds the index. Each document is written atomically and
+    a killed run is cleaned up by the next one (``Store.recover``), which then does the rest.
+    """
+    from index.store import BUSY_MESSAGE, IndexBusyError, Store
+
+    key = str(Path(settings.data_dir).resolve())
+    with _ACTIVE_MUTEX:
+        if key in _ACTIVE:
+            raise IndexBusyError(BUSY_MESSAGE)
+        _ACTIVE.add(key)
+    try:
+        with Store(settings) as store:
+            store.begin_writing()
+            return _ingest(store, paths, settings, rebuild, progress)
+    finally:
+        with _ACTIVE_MUTEX:
+            _ACTIVE.discard(key)
+
+
+def _ingest(
+    store: Store, paths: Sequence[Path], settings: Settings, rebuild: bool, progress: ProgressCallback | None
+) -> list[FileOutcome]:
+    # Imported here, not at the top: the extraction workers import this module and need no spaCy.
     from pipeline.embed import load_embedder
+    from pipeline.segment import segment
     from pipeline.tag import load_tagger
 
-    pdfs = find_pdfs(paths)
-    store = Store(settings)
+    rejected: list[tuple[Path, str]] = []
+    pdfs = find_pdfs(paths, rejected)
     store.recover()
     if rebuild:
         for row in store.db.execute("SELECT doc_id FROM documents").fetchall():
@@ -207,9 +375,13 @@ def ingest(
 
     def report(outcome: FileOutcome) -> None:
         outcomes.append(outcome)
+        if not outcome.failed and outcome.path:  # the app shows source pages from this path
+            store.record_source(outcome.file, Path(outcome.path))
         if progress:
             progress(len(outcomes), len(pdfs), outcome)
 
+    for pdf, reason in rejected:
+        outcomes.append(FileOutcome(pdf.name, "failed", reason, path=str(pdf)))
     for pdf in pdfs:
         if pdf.name in seen_names:
             report(FileOutcome(pdf.name, "failed", f"dubbele bestandsnaam; ook in {seen_names[pdf.name].parent}", path=str(pdf)))
@@ -225,13 +397,23 @@ def ingest(
             report(FileOutcome(pdf.name, "unchanged", pages=existing["n_pages"], passages=existing["n_passages"], path=str(pdf)))
             continue
         shas[pdf] = sha
-        tasks.append(ExtractTask(pdf, settings.max_pages, settings.max_file_mb, settings.ocr, settings.ocr_language))
+        tasks.append(ExtractTask.for_settings(pdf, settings))
 
     if tasks:
         tagger = load_tagger(settings.tagger)
         embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix)
         started: dict[Path, float] = {task.path: time.monotonic() for task in tasks}
-        for task, result, error in extract_in_workers(tasks, settings.worker_count, settings.extract_timeout_s, settings.worker_memory_mb):
+        # Pages come from the page cache (by PDF hash) or from the workers; a background thread
+        # keeps the workers busy while this thread segments, tags, embeds and writes.
+        cache = PageCache.for_settings(settings) if settings.page_cache else None
+        hand_over_vectors = _tagger_takes_vectors(tagger, embedder)
+        extracted = cached_then_extracted(
+            tasks, shas, cache,
+            lambda misses: extract_in_workers(
+                misses, settings.worker_count, settings.extract_timeout_s, settings.worker_memory_mb, settings.page_timeout_s
+            ),
+        )
+        for task, result, error in in_background(extracted, maxsize=2 * settings.worker_count, name="extract"):
             pdf = task.path
             if result is None:
                 report(FileOutcome(pdf.name, "failed", error, path=str(pdf), seconds=time.monotonic() - started[pdf]))
@@ -244,12 +426,13 @@ def ingest(
             if not passages:
                 report(FileOutcome(pdf.name, "failed", "geen tekst gevonden", warnings, len(pages), path=str(pdf)))
                 continue
-            tagged = tagger.tag(passages)
             vectors = embedder.embed_passages([f"{p.heading}\n{p.text}" if p.heading else p.text for p in passages])
+            # The trained tagger's e5 block takes the vectors just computed: embedding is most of
+            # ingest's time, and without them the tagger would embed every passage a second time.
+            tagged = tagger.tag(passages, vectors=vectors) if hand_over_vectors else tagger.tag(passages)
             store.write_document(meta, tagged, vectors, warnings)
             status = "ok_with_warnings" if warnings else "ok"
             report(FileOutcome(pdf.name, status, "", warnings, len(pages), len(passages), time.monotonic() - started[pdf], str(pdf)))
     store.rebuild_lexical()
-    store.close()
     order = {pdf.name: i for i, pdf in enumerate(pdfs)}
     return sorted(outcomes, key=lambda o: order.get(o.file, 0))

@@ -4,7 +4,8 @@
 the ingest should do with it (``expected``) and a word its skip reason / warning should contain
 (``reason_hint``; empty for plain "ingested"). ``good_pdf_bytes(text)`` makes a valid text PDF
 to put beside the bad ones. Hand-written files are assembled by ``assemble_pdf`` with a correct
-xref table, so the intended defect is their only one. Building the whole zoo takes ~0.2 s.
+xref table, so the intended defect is their only one. Building the whole zoo takes ~1.5 s
+(mostly compressing the decompression bomb).
 
 Observed behaviour, pdfplumber 0.11.10 / pdfminer.six 20260107 / pypdfium2 5 (``probe()``: a
 child process with a 20 s timeout and RLIMIT_AS 2 GB that opens the file, lists ``pdf.pages``
@@ -27,12 +28,14 @@ owner-restricted.pdf        opens with password ''; full text; the         inges
                             permission bits are ignored
 no-pages.pdf                opens; pdf.pages == [], no exception           skipped ("no pages")
 image-only.pdf              1 page, no chars, extract_text() == ''         ingested_with_warnings
-                                                                           ("no text layer")
+                                                                           ("ocr"; without OCR:
+                                                                           skipped "no text layer")
 huge-page-count-claim.pdf   /Count 5000 ignored (Kids are walked): 1 page, ingested
                             text OK; pypdfium2 says 5000 pages
 too-many-pages.pdf          2001 real pages; len(pdf.pages) in ~0.25 s     skipped ("too many pages")
 huge-stream-claim.pdf       /Length 2e8: reads to EOF (no memory blow-up), ingested_with_warnings
-                            finds no endobj, page /Contents becomes None:  ("no text layer")
+                            finds no endobj, page /Contents becomes None:  ("pdfium": text read
+                                                                           by PDFium)
                             1 page, NO text, no exception (silent loss;
                             pypdfium2 recovers the text)
 ligatures.pdf               chars hold U+FB01/U+FB02; extract_text /       ingested
@@ -41,20 +44,25 @@ ligatures.pdf               chars hold U+FB01/U+FB02; extract_text /       inges
 looping-references.pdf      Pages node in its own Kids and own Parent:     ingested
                             pdfminer keeps a visited set; 1 page, text OK,
                             no hang
-reference-cycle.pdf         /Resources is obj 6, which is "7 0 R", and obj skipped ("corrupt")
+reference-cycle.pdf         /Resources is obj 6, which is "7 0 R", and obj ingested_with_warnings
+                                                                           ("corrupt"; watchdog,
+                                                                           then PDFium)
                             7 is "6 0 R": HANGS forever in pdfminer
                             resolve1 (PDFPage.__init__ via pdf.pages);
                             100% CPU, flat 35 MB RSS; killed at 20 s
-deeply-nested.pdf           /MediaBox nested 10,000 arrays deep: pdf.pages skipped ("corrupt")
+deeply-nested.pdf           /MediaBox nested 10,000 arrays deep: pdf.pages ingested_with_warnings
+                                                                           ("corrupt"; PDFium)
                             raises RecursionError (pdfplumber resolve_all)
                             in 0.1 s; pdf.close() raises it again
 docx-renamed.pdf            open: the same 'No /Root object!'              skipped ("not a pdf")
                             PDFSyntaxError
 html-renamed.pdf            open: the same 'No /Root object!'              skipped ("not a pdf")
                             PDFSyntaxError
-unicode-broken.pdf          1 page, 44 chars; every word is                ingested_with_warnings
-                            '(cid:40)(cid:89)...' (Identity-H font, no     ("unreadable")
+unicode-broken.pdf          1 page, 44 chars; every word is                skipped ("unreadable";
+                            '(cid:40)(cid:89)...' (Identity-H font, no     OCR junk rejected)
                             ToUnicode), no exception
+decompression-bomb.pdf      0.6 MB; content stream inflates to 600 MB:     skipped ("geheugen")
+                            MemoryError under a worker memory limit
 =========================== ============================================== ========================
 
 Findings for the ingest's per-file error handling:
@@ -342,6 +350,24 @@ def _deeply_nested(depth: int = 10_000) -> bytes:
     return assemble_pdf(objects)
 
 
+BOMB_MB = 600
+
+
+def _decompression_bomb(megabytes: int = BOMB_MB) -> bytes:
+    """One page whose FlateDecode content stream inflates to ``megabytes`` MB (spaces)."""
+    import zlib
+
+    packer = zlib.compressobj(9)
+    chunks = [packer.compress(b"BT /F1 12 Tf 72 720 Td (Een geheugenbom voor het wijkteam.) Tj ET\n")]
+    block = b" " * (1 << 20)
+    chunks += [packer.compress(block) for _ in range(megabytes)]
+    chunks.append(packer.flush())
+    data = b"".join(chunks)
+    objects = _helvetica_page_objects("niet gebruikt")
+    objects[3] = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
+    return assemble_pdf(objects)
+
+
 def _docx() -> bytes:
     parts = {
         "[Content_Types].xml": (
@@ -473,7 +499,7 @@ _SPECIMENS: list[tuple[str, Callable[[], bytes], str, str, str]] = [
         "image-only.pdf",
         _image_only,
         "ingested_with_warnings",
-        "no text layer",
+        "ocr",
         "One A4 page with only a raster image (grey, 200 dpi, DejaVuSans 28 px) of "
         "IMAGE_ONLY_TEXT, placed at 72 pt from the top-left. pdfplumber: 1 page, no chars, "
         "extract_text() == ''. OCR of the page rendered at 200 dpi should recover the text.",
@@ -501,7 +527,7 @@ _SPECIMENS: list[tuple[str, Callable[[], bytes], str, str, str]] = [
         "huge-stream-claim.pdf",
         _stream_claim,
         "ingested_with_warnings",
-        "no text layer",
+        "pdfium",
         "Hand-written 1-page PDF whose content stream says /Length 200000000 (real data 81 "
         "bytes). pdfminer reads to end of file (no memory blow-up), finds no endobj, and the "
         "page's /Contents resolves to None: pdfplumber gives 1 page, no chars, "
@@ -531,7 +557,7 @@ _SPECIMENS: list[tuple[str, Callable[[], bytes], str, str, str]] = [
     (
         "reference-cycle.pdf",
         _reference_cycle,
-        "skipped",
+        "ingested_with_warnings",
         "corrupt",
         "Hand-written 1-page PDF whose /Resources is '6 0 R', object 6 is '7 0 R' and object "
         "7 is '6 0 R'. pdfplumber HANGS forever (100% CPU, no memory growth) on pdf.pages: "
@@ -543,7 +569,7 @@ _SPECIMENS: list[tuple[str, Callable[[], bytes], str, str, str]] = [
     (
         "deeply-nested.pdf",
         _deeply_nested,
-        "skipped",
+        "ingested_with_warnings",
         "corrupt",
         "Hand-written 1-page PDF whose /MediaBox is the box nested in 10,000 arrays. "
         "pdfminer parses it (iterative stack) but pdfplumber's Page.__init__ "
@@ -573,13 +599,30 @@ _SPECIMENS: list[tuple[str, Callable[[], bytes], str, str, str]] = [
     (
         "unicode-broken.pdf",
         _unicode_broken,
-        "ingested_with_warnings",
+        "skipped",
         "unreadable",
         "Hand-written 1-page PDF with a Type0/Identity-H CIDFontType2 font, no /ToUnicode "
         "and no embedded font file; 8 words spaced by TJ. pdfplumber: 1 page, 44 chars, every "
-        "word is '(cid:NN)...' junk, e.g. '(cid:40)(cid:89)(cid:68)...', no exception.",
+        "word is '(cid:NN)...' junk, e.g. '(cid:40)(cid:89)(cid:68)...', no exception. "
+        "PDFium's text is junk too ('(YDOXDWLH ...'); Tesseract on the rendered page reads junk "
+        "('9jU iUhlY jub ...', mean confidence 45, 46 % word-like), which the ingest rejects.",
+    ),
+    (
+        "decompression-bomb.pdf",
+        _decompression_bomb,
+        "skipped",
+        "geheugen",
+        f"Hand-written 1-page PDF (~0.6 MB) whose FlateDecode content stream inflates to {BOMB_MB} MB "
+        "of spaces after one line of text. pdfminer inflates it in one zlib.decompress call: with "
+        "a worker memory limit below that (tests use worker_memory_mb=512) it raises MemoryError, "
+        "reported as 'te veel geheugen nodig'; PDFium then fails to read the page as well.",
     ),
 ]
+
+
+def specimen_names() -> list[str]:
+    """File names of all specimens, without building them."""
+    return [name for name, *_ in _SPECIMENS]
 
 
 def build_zoo(directory: Path) -> list[ZooSpecimen]:

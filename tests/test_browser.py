@@ -11,10 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO
+from local_server import free_port, running_server
 
 from wijkkennis.config import Settings
 
@@ -47,12 +45,6 @@ ARTIFACTS = REPO / "test-artifacts"
 WAIT_MS = 90_000  # Streamlit reruns and the first model load can be slow on a busy machine
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
@@ -62,31 +54,17 @@ def app_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
     command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"streamlit stopped (code {process.returncode}):\n{log_path.read_text(errors='replace')}")
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.read() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start in 120 s:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                return bool(response.read() == b"ok")
+        except OSError:
+            return False
+
+    with running_server(command, healthy, log_path, name="streamlit", timeout_s=120, cwd=REPO, env=env, poll_s=0.5):
+        yield url
 
 
 @pytest.fixture(scope="module")

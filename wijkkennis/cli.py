@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from wijkkennis.config import Settings, load_settings
+from wijkkennis.gold import GoldFormatError
 from wijkkennis.taxonomy import AREA_SHORT, KINDS, parse_area, parse_kind
 
 app = typer.Typer(
@@ -60,9 +61,11 @@ def ingest(
             bar.set_postfix_str(outcome.file[:40])
             bar.update(1)
 
+    from index.store import IndexBusyError
+
     try:
         outcomes = run_ingest(paths, settings, rebuild=rebuild, progress=progress)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, IndexBusyError) as error:
         typer.secho(f"fout: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
     finally:
@@ -157,6 +160,41 @@ def stats(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--jso
 
 
 @app.command()
+def check(
+    data_dir: DataDir = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Remove half-written documents now (the next ingest would too).")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Check that SQLite, Chroma and BM25 agree (e.g. after a crash); exit 1 when they do not."""
+    from index.store import IndexBusyError, Store
+
+    settings = _settings(data_dir)
+    try:
+        with Store(settings) as store:
+            removed = store.recover() if repair else []
+            report = store.consistency()
+    except IndexBusyError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    broken = bool(report["missing_vectors"] or report["bm25_extra"] or report["bm25_missing"])
+    if as_json:
+        typer.echo(json.dumps({**report, "removed": removed, "ok": not broken}, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"Passages: {report['passages']}  vectoren: {report['vectors']}")
+        for file in removed:
+            typer.echo(f"verwijderd: {file}")
+        if report["pending_documents"]:
+            typer.echo(f"half geschreven (onzichtbaar; `--repair` of de volgende ingest ruimt op): {', '.join(report['pending_documents'])}")
+        if report["missing_vectors"]:
+            typer.secho(f"{len(report['missing_vectors'])} passages zonder vector, bv. {report['missing_vectors'][0]}", fg="red")
+        if report["bm25_extra"] or report["bm25_missing"]:
+            typer.secho("de BM25-index wijkt af van SQLite", fg="red")
+        typer.echo("in orde" if not broken else "NIET in orde: draai `wijkkennis ingest --rebuild PAD…`")
+    if broken:
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port for the Streamlit app.")] = 8501,
     data_dir: DataDir = None,
@@ -227,7 +265,7 @@ def eval_search(
         service = SearchService(settings)
         rankers = (ranker,) if ranker else evaluation.RANKERS
         report = evaluation.evaluate(service, queries, rankers=rankers, max_per_document=max_per_document)
-    except (evaluation.GoldFormatError, evaluation.EvalError, QueryError) as error:
+    except (GoldFormatError, evaluation.EvalError, QueryError) as error:
         typer.secho(f"fout: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
     if report.missing_files:
@@ -241,6 +279,77 @@ def eval_search(
         return
     typer.echo(evaluation.format_table(report), err=True)
     typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+
+
+@eval_app.command("tags")
+def eval_tags(
+    gold: Annotated[Path, typer.Argument(help="Gold set: JSON Lines with text, areas [1–10] and kind per passage.")],
+    tagger: Annotated[str, typer.Option(help="Tagger to measure: trained, trained-text (no embedding) or rules (the rule tagger is always shown as baseline).")] = "trained",
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: areas_macro_f1, areas_micro_f1, kind_macro_f1, kind_accuracy, baseline_*, n.")] = False,
+) -> None:
+    """Per-area and per-kind precision/recall/F1 of a tagger, beside the rule baseline.
+
+    Conventions (macro over the areas/kinds present in gold or predictions, F1 = 2TP/(2TP+FP+FN)) are documented in wijkkennis/eval_tags.py and training/README.md.
+    """
+    from pipeline import tag_model
+    from pipeline.tag import RuleTagger
+    from wijkkennis import eval_tags as evaluation
+
+    if tagger not in {"trained", "trained-text", "rules"}:
+        typer.secho(f"fout: onbekende tagger {tagger!r} (kies trained, trained-text of rules)", fg="red", err=True)
+        raise typer.Exit(2)
+    try:
+        passages = evaluation.load_gold(gold)
+    except GoldFormatError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    baseline = RuleTagger()
+    if tagger == "rules":
+        report = evaluation.evaluate(passages, baseline)
+    elif not tag_model.model_available():
+        typer.secho("fout: geen getraind model in pipeline/models/tagger; train het met `wijkkennis train-tagger`", fg="red", err=True)
+        raise typer.Exit(2)
+    else:
+        mode = "text" if tagger == "trained-text" else "full"
+        report = evaluation.evaluate(passages, tag_model.TrainedTagger.load(mode=mode), baseline)
+    table = evaluation.format_table(report)
+    if not as_json:
+        typer.echo(table)
+        return
+    typer.echo(table, err=True)
+    data = report.to_json()
+    if report.baseline is None:  # --tagger rules: the baseline is the tagger itself
+        data.update({f"baseline_{k}": v for k, v in report.main.scores.summary().items()}, baseline=report.main.name)
+    typer.echo(json.dumps(data, ensure_ascii=False))
+
+
+@app.command("train-tagger")
+def train_tagger(
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Write the model to pipeline/models/tagger (default) or only report.")] = True,
+) -> None:
+    """Retrain the passage tagger on training/tags/*.jsonl (not dev.jsonl) and print dev scores.
+
+    Features: multilingual-e5-small vectors, lemma and character TF-IDF and the rule cues; area thresholds by 5-fold cross-validation on the training files. Takes a few minutes on 2 cores.
+    """
+    from pipeline import tag_model
+
+    tagger, _meta = tag_model.train(log=lambda line: typer.echo(line, err=True))
+    dev_file = tag_model.TRAINING_DIR / tag_model.DEV_FILE
+    if dev_file.is_file():
+        scores = tag_model.evaluate_dev(tagger, dev_file)
+        tagger.meta["dev"] = tag_model.dev_summary(scores)
+        text = scores["mode_text"]
+        typer.echo(
+            f"dev ({scores['n']} passages): areas macro-F1 {scores['areas_macro_f1']:.3f} (regels {scores['baseline_areas_macro_f1']:.3f}), "
+            f"micro-F1 {scores['areas_micro_f1']:.3f} (regels {scores['baseline_areas_micro_f1']:.3f}); "
+            f"soort macro-F1 {scores['kind_macro_f1']:.3f} (regels {scores['baseline_kind_macro_f1']:.3f}), "
+            f"accuracy {scores['kind_accuracy']:.3f} (regels {scores['baseline_kind_accuracy']:.3f})\n"
+            f"dev, modus text (zonder embedding): areas macro-F1 {text['areas_macro_f1']:.3f}, micro-F1 {text['areas_micro_f1']:.3f}; "
+            f"soort macro-F1 {text['kind_macro_f1']:.3f}, accuracy {text['kind_accuracy']:.3f}"
+        )
+    if save:
+        tagger.save()
+        typer.echo(f"model opgeslagen in {tag_model.MODEL_DIR}")
 
 
 # ------------------------------------------------------------------ curation (the app's Curatie page)

@@ -36,7 +36,8 @@ class Settings:
     # Ingest limits: a file beyond them is reported and skipped, never fatal.
     max_file_mb: int = 200
     max_pages: int = 2000
-    extract_timeout_s: int = 300
+    extract_timeout_s: int = 300  # per file, per started 100 pages
+    page_timeout_s: int = 30  # opening the page tree, and each page (OCR: 4x); 0 = no watchdog
     worker_memory_mb: int = 3072
     workers: int = 0  # 0 = one per core
     ocr: bool = True
