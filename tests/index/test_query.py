@@ -151,22 +151,34 @@ def test_bad_queries_get_a_clear_error(demo_service: SearchService, query: str, 
         demo_service.search(query, filters)
 
 
-@pytest.mark.parametrize("share", [0.0, 1.01], ids=["overfetch-and-mask", "chroma-where"])
+DENSE_FILTER_PATHS = {
+    "overfetch-and-mask": {"BROAD_FILTER_SHARE": 0.0},
+    "chroma-ids": {"BROAD_FILTER_SHARE": 1.01},
+    "chroma-where": {"BROAD_FILTER_SHARE": 1.01, "MAX_ID_LIST": 0},
+}
+
+
+@pytest.mark.parametrize("path", ["overfetch-and-mask", "chroma-ids"])
 @pytest.mark.parametrize(
     "filters",
     [Filters(areas=(3,)), Filters(gemeenten=("GM0855",)), Filters(kind="aanbeveling"), Filters(g40=False, year_to=2018)],
 )
-def test_dense_filter_paths_agree(demo_service: SearchService, monkeypatch: pytest.MonkeyPatch, filters: Filters, share: float) -> None:
+def test_dense_filter_paths_agree(demo_service: SearchService, monkeypatch: pytest.MonkeyPatch, filters: Filters, path: str) -> None:
     """Broad filters are answered by an unfiltered HNSW query plus the BM25 mask, narrow ones by
-    Chroma's where clause; both must return exactly the matching passages, best first."""
+    Chroma's query(ids=…) with the mask's passage ids; both must return exactly what Chroma's own
+    where clause returns: the matching passages, best first."""
     import index.query as query_module
     from index.store import Store
 
-    monkeypatch.setattr(query_module, "BROAD_FILTER_SHARE", share)
-    dense = demo_service.dense("samenwerking met ketenpartners", 30, filters)
-    monkeypatch.setattr(query_module, "BROAD_FILTER_SHARE", 1.01 if share == 0.0 else 0.0)
-    other = demo_service.dense("samenwerking met ketenpartners", 30, filters)
-    assert dense and [pid for pid, _ in dense] == [pid for pid, _ in other]
+    def dense_via(name: str) -> list[tuple[str, float]]:
+        with monkeypatch.context() as patch:
+            for attribute, value in DENSE_FILTER_PATHS[name].items():
+                patch.setattr(query_module, attribute, value)
+            return demo_service.dense("samenwerking met ketenpartners", 30, filters)
+
+    dense, reference = dense_via(path), dense_via("chroma-where")
+    assert dense and [pid for pid, _ in dense] == [pid for pid, _ in reference]
+    assert [score for _, score in dense] == pytest.approx([score for _, score in reference], abs=1e-5)
     records = Store(demo_service.settings).passages([pid for pid, _ in dense])
     where = query_module.chroma_where(filters)
     matching = set(demo_service.store.collection.get(where=where, include=[])["ids"])
