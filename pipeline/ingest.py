@@ -37,6 +37,7 @@ from pipeline.extract import (
     TimeBudget,
     extract_pages,
     file_time_limit,
+    plain_text_blocks,
 )
 from pipeline.metadata import build_metadata, file_sha256, read_manifest
 from pipeline.prefetch import in_background
@@ -97,7 +98,7 @@ def extract_document(
     if missing and not task.ocr:
         warnings.append(OCR_DISABLED)
     elif missing:
-        from pipeline.ocr import ocr_available, ocr_page, text_to_blocks
+        from pipeline.ocr import ocr_available, ocr_page
 
         available, why = ocr_available(task.ocr_language)
         if not available:
@@ -127,7 +128,7 @@ def extract_document(
                             f"{result.wordlike:.0%} herkenbare woorden): niet gebruikt"
                         )
                     continue
-                blocks = text_to_blocks(result.text)
+                blocks = plain_text_blocks(result.text)
                 pages[page.number - 1] = replace(page, blocks=blocks, ocr=True)
                 done.append(page.number)
             if done:
@@ -357,7 +358,7 @@ def _ingest(
     store: Store, paths: Sequence[Path], settings: Settings, rebuild: bool, progress: ProgressCallback | None
 ) -> list[FileOutcome]:
     # Imported here, not at the top: the extraction workers import this module and need no spaCy.
-    from pipeline.embed import load_embedder
+    from pipeline.embed import embedding_text, load_embedder
     from pipeline.segment import segment
     from pipeline.tag import load_tagger
 
@@ -426,7 +427,7 @@ def _ingest(
             if not passages:
                 report(FileOutcome(pdf.name, "failed", "geen tekst gevonden", warnings, len(pages), path=str(pdf)))
                 continue
-            vectors = embedder.embed_passages([f"{p.heading}\n{p.text}" if p.heading else p.text for p in passages])
+            vectors = embedder.embed_passages([embedding_text(p) for p in passages])
             # The trained tagger's e5 block takes the vectors just computed: embedding is most of
             # ingest's time, and without them the tagger would embed every passage a second time.
             tagged = tagger.tag(passages, vectors=vectors) if hand_over_vectors else tagger.tag(passages)

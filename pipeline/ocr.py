@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from wijkkennis.records import Block
-
 INSTALL_HINT = "installeer tesseract-ocr en tesseract-ocr-nld"
 
 
@@ -116,10 +114,3 @@ def ocr_page(pdf_path: Path, page_number: int, language: str = "nld", dpi: int =
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip()[:200] or "tesseract faalde")
     return parse_tsv(result.stdout)
-
-
-def text_to_blocks(text: str) -> tuple[Block, ...]:
-    """OCR text → paragraph blocks (blank lines separate paragraphs; hyphenation rejoined)."""
-    from pipeline.extract import plain_text_blocks
-
-    return plain_text_blocks(text)

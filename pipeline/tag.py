@@ -131,6 +131,9 @@ class RuleTagger:
         return tagged
 
 
+TAGGER_NAMES: tuple[str, ...] = ("trained", "trained-text", "rules")
+
+
 def load_tagger(name: str = "trained") -> Tagger:
     """The configured tagger; "trained" falls back to rules when no trained model ships.
 

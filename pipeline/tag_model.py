@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from pipeline.embed import embedding_text
 from wijkkennis.records import Passage, TaggedPassage
 from wijkkennis.taxonomy import AREAS, KINDS
 
@@ -81,11 +82,6 @@ def vectors_compatible(embedder_name: str) -> bool:
     from pipeline.embed import E5_ALIASES
 
     return embedder_name in E5_ALIASES
-
-
-def embedding_text(passage: Passage) -> str:
-    """The text the tagger embeds: the same string ingest embeds ("heading\\ntext")."""
-    return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
 
 
 # ------------------------------------------------------------------ features
@@ -427,19 +423,30 @@ def dev_summary(scores: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in scores.items() if not isinstance(v, dict) or k.startswith("mode_")}
 
 
+def retrain(save: bool = True, log: Any = print) -> tuple[TrainedTagger, dict[str, Any] | None]:
+    """``train()``, then the dev scores (also recorded in model.json) and, with ``save``, the
+    model written to MODEL_DIR. The dev scores are None when there is no dev file."""
+    tagger, _ = train(log=log)
+    dev = TRAINING_DIR / DEV_FILE
+    scores = None
+    if dev.is_file():
+        scores = evaluate_dev(tagger, dev)
+        tagger.meta["dev"] = dev_summary(scores)
+    if save:
+        tagger.save()
+    return tagger, scores
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] != ["train"]:
         print("gebruik: python -m pipeline.tag_model train [--no-save]", file=sys.stderr)
         return 2
-    tagger, _ = train()
-    dev = TRAINING_DIR / DEV_FILE
-    if dev.is_file():
-        scores = evaluate_dev(tagger, dev)
-        tagger.meta["dev"] = dev_summary(scores)
+    save = "--no-save" not in args
+    tagger, scores = retrain(save=save)
+    if scores is not None:
         print(json.dumps(tagger.meta["dev"], ensure_ascii=False))
-    if "--no-save" not in args:
-        tagger.save()
+    if save:
         print(f"model opgeslagen in {MODEL_DIR}")
     return 0
 

@@ -209,15 +209,11 @@ def pdfplumber_floor(files: Sequence[Path], processes: int) -> Stage:
                  f"{processes} processes, one file per task")
 
 
-def _passage_text(passage: Any) -> str:
-    return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text
-
-
 def bench_ingest(label: str, files: Sequence[Path], settings: Settings, work: Path, rebuild_run: bool = True) -> dict[str, Any]:
     """All ingest figures for one corpus; ``settings`` decides workers, embedder and tagger."""
     from index.store import Store
     from pipeline.cache import PageCache
-    from pipeline.embed import load_embedder
+    from pipeline.embed import embedding_text, load_embedder
     from pipeline.ingest import ExtractTask, _tagger_takes_vectors, extract_in_workers, ingest
     from pipeline.metadata import build_metadata, file_sha256, read_manifest
     from pipeline.segment import segment
@@ -266,7 +262,7 @@ def bench_ingest(label: str, files: Sequence[Path], settings: Settings, work: Pa
     _progress(stages[-1])
 
     with timed() as timer:
-        vectors = [embedder.embed_passages([_passage_text(p) for p in passages]) for _, passages in documents]
+        vectors = [embedder.embed_passages([embedding_text(p) for p in passages]) for _, passages in documents]
     stages.append(Stage(f"embedding ({embedder.name})", n_passages, "passages", timer.seconds, timer.cpu, total_pages))
     _progress(stages[-1])
 
@@ -315,7 +311,7 @@ def bench_ingest(label: str, files: Sequence[Path], settings: Settings, work: Pa
         "passages": n_passages,
         "workers": workers,
         "embedder": embedder.name,
-        "tagger": getattr(tagger, "name", type(tagger).__name__),
+        "tagger": tagger_name,
         "ocr": settings.ocr,
         "failed": [(o.file, o.reason) for o in outcomes if o.failed],
         "load_average_before": load_before,

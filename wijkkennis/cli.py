@@ -292,11 +292,11 @@ def eval_tags(
     Conventions (macro over the areas/kinds present in gold or predictions, F1 = 2TP/(2TP+FP+FN)) are documented in wijkkennis/eval_tags.py and training/README.md.
     """
     from pipeline import tag_model
-    from pipeline.tag import RuleTagger
+    from pipeline.tag import TAGGER_NAMES, RuleTagger, load_tagger
     from wijkkennis import eval_tags as evaluation
 
-    if tagger not in {"trained", "trained-text", "rules"}:
-        typer.secho(f"fout: onbekende tagger {tagger!r} (kies trained, trained-text of rules)", fg="red", err=True)
+    if tagger not in TAGGER_NAMES:
+        typer.secho(f"fout: onbekende tagger {tagger!r} (kies {', '.join(TAGGER_NAMES[:-1])} of {TAGGER_NAMES[-1]})", fg="red", err=True)
         raise typer.Exit(2)
     try:
         passages = evaluation.load_gold(gold)
@@ -310,8 +310,7 @@ def eval_tags(
         typer.secho("fout: geen getraind model in pipeline/models/tagger; train het met `wijkkennis train-tagger`", fg="red", err=True)
         raise typer.Exit(2)
     else:
-        mode = "text" if tagger == "trained-text" else "full"
-        report = evaluation.evaluate(passages, tag_model.TrainedTagger.load(mode=mode), baseline)
+        report = evaluation.evaluate(passages, load_tagger(tagger), baseline)
     table = evaluation.format_table(report)
     if not as_json:
         typer.echo(table)
@@ -333,11 +332,8 @@ def train_tagger(
     """
     from pipeline import tag_model
 
-    tagger, _meta = tag_model.train(log=lambda line: typer.echo(line, err=True))
-    dev_file = tag_model.TRAINING_DIR / tag_model.DEV_FILE
-    if dev_file.is_file():
-        scores = tag_model.evaluate_dev(tagger, dev_file)
-        tagger.meta["dev"] = tag_model.dev_summary(scores)
+    _tagger, scores = tag_model.retrain(save=save, log=lambda line: typer.echo(line, err=True))
+    if scores is not None:
         text = scores["mode_text"]
         typer.echo(
             f"dev ({scores['n']} passages): areas macro-F1 {scores['areas_macro_f1']:.3f} (regels {scores['baseline_areas_macro_f1']:.3f}), "
@@ -348,7 +344,6 @@ def train_tagger(
             f"soort macro-F1 {text['kind_macro_f1']:.3f}, accuracy {text['kind_accuracy']:.3f}"
         )
     if save:
-        tagger.save()
         typer.echo(f"model opgeslagen in {tag_model.MODEL_DIR}")
 
 
