@@ -434,6 +434,6 @@ def _ingest(
             store.write_document(meta, tagged, vectors, warnings)
             status = "ok_with_warnings" if warnings else "ok"
             report(FileOutcome(pdf.name, status, "", warnings, len(pages), len(passages), time.monotonic() - started[pdf], str(pdf)))
-    store.rebuild_lexical()
+    store.lexical_index()  # persist BM25 for this generation; loaded, not rebuilt, when nothing changed
     order = {pdf.name: i for i, pdf in enumerate(pdfs)}
     return sorted(outcomes, key=lambda o: order.get(o.file, 0))
