@@ -1,8 +1,9 @@
 """The query API: the one entry point the CLI, the app, the evaluation and the tests call.
 
-Hybrid ranking fuses dense (Chroma) and BM25 results with weighted reciprocal rank fusion;
-BM25 only joins when it matched something, so a paraphrase query with no shared words is not
-dragged down by BM25 noise.
+Hybrid ranking fuses dense (Chroma) and BM25 results (``index.fusion``): weighted reciprocal
+rank fusion by default, or a weighted sum of cosine and relative BM25 score whose weight was
+tuned on labelled queries. BM25 only joins when it matched something, so a paraphrase query with no
+shared words is not dragged down by BM25 noise.
 
 Result lists are built for a reader who is sent to a file and a page:
 
@@ -39,13 +40,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index import lexical
+from index import fusion, lexical
 from index.store import KIND_CODES, Store
 from wijkkennis.config import Settings
 from wijkkennis.taxonomy import AREAS, KINDS
 
 Ranker = Literal["hybrid", "bm25", "dense"]
-RRF_K = 60
 BROAD_FILTER_SHARE = 0.05  # filters keeping at least this share of passages: over-fetch + mask
 MAX_OVERFETCH = 5000
 MAX_ID_LIST = 100_000  # larger allowed sets are sent as a where clause instead of an id list
@@ -247,8 +247,16 @@ class SearchService:
         self.settings = settings
         self.store = store or Store(settings)
         self.embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix)
-        self.bm25_weight = float(settings.extra.get("bm25_weight", 0.6))
+        self.bm25_weight = float(settings.extra.get("bm25_weight", 0.6))  # rrf only
         self.dense_weight = float(settings.extra.get("dense_weight", 1.0))
+        try:
+            self.fusion, self.fusion_weight = fusion.resolve(settings.fusion, self.embedder.name, settings.bm25_fusion_weight)
+        except ValueError as error:
+            raise QueryError(str(error)) from error
+
+    @property
+    def fusion_label(self) -> str:
+        return f"weighted (BM25-gewicht {self.fusion_weight:g})" if self.fusion == "weighted" else "rrf"
 
     # --------------------------------------------------------------- rankers
     def dense(self, query: str, k: int, filters: Filters, vector: np.ndarray | None = None) -> list[tuple[str, float]]:
@@ -295,11 +303,13 @@ class SearchService:
         dense = self.dense(query, depth, filters) if ranker in ("hybrid", "dense") else []
         bm25 = self.bm25(query, depth, filters) if ranker in ("hybrid", "bm25") else []
         scores: dict[str, dict[str, float]] = {}
-        fused: dict[str, float] = {}
-        for weight, name, results in ((self.dense_weight, "dense", dense), (self.bm25_weight, "bm25", bm25)):
-            for rank, (pid, score) in enumerate(results):
+        for name, results in (("dense", dense), ("bm25", bm25)):
+            for pid, score in results:
                 scores.setdefault(pid, {})[name] = round(score, 4)
-                fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
+        if self.fusion == "weighted":
+            fused = fusion.weighted(dense, bm25, self.fusion_weight)
+        else:
+            fused = fusion.rrf(dense, bm25, self.dense_weight, self.bm25_weight)
         order = sorted(fused, key=lambda pid: -fused[pid])
         return [(pid, fused[pid], scores[pid]) for pid in order]
 

@@ -246,6 +246,7 @@ def eval_search(
     ranker: Annotated[Optional[str], typer.Option(help="Only this ranker: hybrid, bm25 or dense (default: all three).")] = None,  # noqa: UP045
     max_per_document: Annotated[Optional[int], typer.Option("--max-per-document", min=0, help="Hits per document (default: the configured max_per_document; 0 = no limit).")] = None,  # noqa: UP045
     as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: ndcg10, mrr10, recall10, bm25_*, dense_*, n, per query.")] = False,
+    fusion: Annotated[Optional[str], typer.Option(help="Fusion for hybrid: rrf or weighted (default: the configured one).")] = None,  # noqa: UP045
     data_dir: DataDir = None,
 ) -> None:
     """Page-level nDCG@10, MRR@10 and Recall@10 of search on the current index.
@@ -262,6 +263,8 @@ def eval_search(
     try:
         queries = evaluation.load_gold(gold)
         settings = _settings(data_dir)
+        if fusion:
+            settings = settings.replace(fusion=fusion)
         service = SearchService(settings)
         rankers = (ranker,) if ranker else evaluation.RANKERS
         report = evaluation.evaluate(service, queries, rankers=rankers, max_per_document=max_per_document)
@@ -345,6 +348,43 @@ def train_tagger(
         )
     if save:
         typer.echo(f"model opgeslagen in {tag_model.MODEL_DIR}")
+
+
+@app.command("tune-fusion")
+def tune_fusion(
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Write the best weight to pipeline/models/fusion.json (default) or only report.")] = True,
+    limit: Annotated[int, typer.Option(min=0, help="Use only the first N tuning queries (0 = all).")] = 0,
+    max_passages: Annotated[int, typer.Option("--max-passages", min=0, help="At most this many passages in the pool (0 = all training passages).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON (the whole report).")] = False,
+) -> None:
+    """Tune the BM25 weight of the weighted fusion for the configured embedder.
+
+    Grid search for the best MRR@10 on training/search/queries.jsonl (the queries written for
+    synthetic training passages; the pool is every training passage of the tagger), with
+    reciprocal rank fusion, BM25 and dense alone beside it. A few minutes on 2 cores (embedding).
+    """
+    from index import fusion as fusion_module
+    from pipeline.embed import load_embedder
+
+    settings = _settings(None)
+    try:
+        pool, queries = fusion_module.tuning_pool(fusion_module.load_queries(), limit=limit, max_passages=max_passages)
+        embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix)
+        report = fusion_module.tune(embedder, pool, queries, log=lambda line: typer.echo(line, err=True))
+    except (GoldFormatError, ValueError) as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    summary = (
+        f"{report['queries']} vragen, {report['passages']} passages, embedder {report['embedder']}: MRR@10 "
+        f"weighted {report['mrr10']:.3f} (BM25-gewicht {report['best_weight']:g}) · rrf {report['rrf_mrr10']:.3f} · "
+        f"bm25 {report['bm25_mrr10']:.3f} · dense {report['dense_mrr10']:.3f}"
+    )
+    typer.echo(summary, err=as_json)
+    if save:
+        fusion_module.save(report)
+        typer.echo(f"gewicht opgeslagen in {fusion_module.FUSION_FILE}", err=as_json)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False))
 
 
 # ------------------------------------------------------------------ curation (the app's Curatie page)

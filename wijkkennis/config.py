@@ -48,7 +48,11 @@ class Settings:
     # Passage size, in characters.
     passage_min_chars: int = 250
     passage_max_chars: int = 900
-    # Search.
+    # Search. Fusion of dense and BM25 (index/fusion.py): "rrf" (reciprocal rank fusion) or
+    # "weighted" (cosine + weight x relative BM25 score, the weight tuned per embedder by
+    # `wijkkennis tune-fusion`); bm25_fusion_weight overrides the tuned weight (0 = the tuned one).
+    fusion: str = "rrf"
+    bm25_fusion_weight: float = 0.0
     max_per_document: int = 3
     max_query_chars: int = 500
     # Curation sign-in: "user:pbkdf2-hash" pairs separated by commas (see `wijkkennis curator hash`);

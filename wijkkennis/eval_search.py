@@ -194,10 +194,11 @@ class EvalReport:
     seconds: float
     missing_files: list[str]
     means: dict[str, dict[str, float]] = field(default_factory=dict)
+    fusion: str = ""
 
     def summary(self) -> dict[str, Any]:
         """Flat figures: hybrid as ndcg10/mrr10/recall10, other rankers prefixed (bm25_ndcg10, …)."""
-        flat: dict[str, Any] = {"n": len(self.results), "k": self.k, "max_per_document": self.max_per_document}
+        flat: dict[str, Any] = {"n": len(self.results), "k": self.k, "max_per_document": self.max_per_document, "fusion": self.fusion}
         for ranker, figures in self.means.items():
             prefix = "" if ranker == "hybrid" else f"{ranker}_"
             for name, value in figures.items():
@@ -248,7 +249,7 @@ def evaluate(
                 "recall10": recall_at_k(ranked, item.relevant, k),
             }
         results.append(QueryResult(item.line, item.query, len(item.relevant), scores, tops))
-    report = EvalReport(k, per_doc, results, tuple(rankers), time.perf_counter() - started, missing)
+    report = EvalReport(k, per_doc, results, tuple(rankers), time.perf_counter() - started, missing, fusion=service.fusion_label)
     for ranker in rankers:
         report.means[ranker] = {
             metric: sum(r.scores[ranker][metric] for r in results) / len(results)
@@ -265,5 +266,6 @@ def format_table(report: EvalReport) -> str:
         m = report.means[ranker]
         lines.append(f"{ranker:<8} {m['ndcg10']:>8.3f} {m['mrr10']:>8.3f} {m['recall10']:>10.3f}")
     per_doc = report.max_per_document or "geen"
-    lines.append(f"{len(report.results)} vragen · paginaniveau · max. per document: {per_doc} · {report.seconds:.1f} s")
+    fused = f" · fusie: {report.fusion}" if report.fusion and "hybrid" in report.rankers else ""
+    lines.append(f"{len(report.results)} vragen · paginaniveau · max. per document: {per_doc}{fused} · {report.seconds:.1f} s")
     return "\n".join(lines)

@@ -159,24 +159,36 @@ def test_cli_warns_about_gold_files_missing_from_the_index(demo_settings: Settin
     assert json.loads(result.stdout.strip().splitlines()[-1])["missing_files"] == ["onbekend.pdf"]
 
 
-def test_the_public_demo_dev_set_parses_and_lists_indexed_files(demo_settings: Settings) -> None:
+def test_cli_fusion_option(demo_settings: Settings, tmp_path: Path) -> None:
+    gold = write_gold(tmp_path / "gold.jsonl", GOLD[:1])
+    result = runner.invoke(app, ["eval", "search", str(gold), "--fusion", "weighted", "--json", "--data-dir", str(demo_settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "fusie: weighted" in result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["fusion"].startswith("weighted")
+    result = runner.invoke(app, ["eval", "search", str(gold), "--fusion", "som", "--data-dir", str(demo_settings.data_dir)])
+    assert result.exit_code == 2 and "onbekende fusie" in result.output
+
+
+@pytest.mark.parametrize(("name", "minimum"), [("search_dev_demo.jsonl", 15), ("search_passages_demo.jsonl", 50)])
+def test_the_public_demo_dev_sets_parse_and_list_indexed_files(demo_settings: Settings, name: str, minimum: int) -> None:
     from index.store import Store
 
-    gold = parse_gold((Path(__file__).resolve().parents[2] / "eval" / "search_dev_demo.jsonl").read_text(encoding="utf-8").splitlines())
-    assert len(gold) >= 15
+    gold = parse_gold((Path(__file__).resolve().parents[2] / "eval" / name).read_text(encoding="utf-8").splitlines())
+    assert len(gold) >= minimum
     files = {row["file"] for row in Store(demo_settings).documents()}
     assert {file for item in gold for file, _ in item.relevant} <= files
 
 
-def test_the_shared_dev_set_points_at_existing_pages(shared_corpus: Path) -> None:
-    """The real-PDF dev set names files in ../shared/corpus/sociaal-domein and pages they have."""
+@pytest.mark.parametrize(("name", "minimum"), [("search_dev_shared.jsonl", 20), ("search_passages_shared.jsonl", 80)])
+def test_the_shared_dev_sets_point_at_existing_pages(shared_corpus: Path, name: str, minimum: int) -> None:
+    """The real-PDF dev sets name files in ../shared/corpus/sociaal-domein and pages they have."""
     import csv
 
     folder = shared_corpus / "sociaal-domein"
     with (folder / "manifest.csv").open(encoding="utf-8") as handle:
         pages = {row["file"]: int(row["pages"]) for row in csv.DictReader(handle)}
-    gold = parse_gold((Path(__file__).resolve().parents[2] / "eval" / "search_dev_shared.jsonl").read_text(encoding="utf-8").splitlines())
-    assert len(gold) >= 20
+    gold = parse_gold((Path(__file__).resolve().parents[2] / "eval" / name).read_text(encoding="utf-8").splitlines())
+    assert len(gold) >= minimum
     for item in gold:
         for file, page in item.relevant:
             assert (folder / file).is_file(), file

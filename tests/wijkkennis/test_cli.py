@@ -92,3 +92,16 @@ def test_help_explains_commands() -> None:
     assert result.exit_code == 0
     for command in ("ingest", "search", "stats", "serve", "eval"):
         assert command in result.output
+
+
+def test_tune_fusion_reports_without_saving() -> None:
+    from index import fusion
+
+    before = fusion.FUSION_FILE.read_bytes()
+    result = runner.invoke(app, ["tune-fusion", "--no-save", "--limit", "10", "--max-passages", "40", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (report["queries"], report["passages"]) == (10, 40)
+    assert report["mrr10"] == max(report["mrr10_by_weight"].values())
+    assert "MRR@10" in result.stderr and "rrf" in result.stderr
+    assert fusion.FUSION_FILE.read_bytes() == before
