@@ -37,12 +37,15 @@ FUSION_FILE = ROOT / "pipeline" / "models" / "fusion.json"
 QUERIES_FILE = ROOT / "training" / "search" / "queries.jsonl"
 FUSION_METHODS = ("rrf", "weighted")
 RRF_K = 60
+RRF_DENSE_WEIGHT = 1.0
+RRF_BM25_WEIGHT = 0.6
 WEIGHT_GRID = tuple(round(0.005 * i, 3) for i in range(0, 41))  # 0 … 0.2
 
 Ranked = Sequence[tuple[str, float]]  # (passage id, score), best first
 
 
-def rrf(dense: Ranked, bm25: Ranked, dense_weight: float = 1.0, bm25_weight: float = 0.6, k: int = RRF_K) -> dict[str, float]:
+def rrf(dense: Ranked, bm25: Ranked, dense_weight: float = RRF_DENSE_WEIGHT, bm25_weight: float = RRF_BM25_WEIGHT,
+        k: int = RRF_K) -> dict[str, float]:
     fused: dict[str, float] = {}
     for weight, results in ((dense_weight, dense), (bm25_weight, bm25)):
         for rank, (pid, _score) in enumerate(results):
@@ -105,14 +108,6 @@ def load_queries(path: Path = QUERIES_FILE) -> list[TuningQuery]:
     return parse_lines(read_lines(path), parse, "vragen")
 
 
-def _top(scores: np.ndarray, n: int, positive: bool = False) -> list[int]:
-    n = min(n, len(scores), int(np.count_nonzero(scores > 0)) if positive else len(scores))
-    if n <= 0:
-        return []
-    top = np.argpartition(-scores, n - 1)[:n]
-    return [int(i) for i in top[np.argsort(-scores[top], kind="stable")]]
-
-
 def _reciprocal_rank(fused: dict[str, float], target: str, k: int = 10) -> float:
     order = sorted(fused, key=lambda pid: -fused[pid])[:k]
     return 1.0 / (order.index(target) + 1) if target in order else 0.0
@@ -142,10 +137,8 @@ def tune(
     lists = []
     for query in queries:
         cosines = vectors @ np.asarray(embedder.embed_query(query.query), dtype=np.float32)
-        bm25_scores = bm25.scores(query.query)
-        dense = [(ids[i], float(cosines[i])) for i in _top(cosines, depth)]
-        lexical_hits = [(ids[i], float(bm25_scores[i])) for i in _top(bm25_scores, depth, positive=True)]
-        lists.append((query.passage_id, dense, lexical_hits))
+        dense = [(ids[i], float(cosines[i])) for i in lexical.top_rows(cosines, depth)]
+        lists.append((query.passage_id, dense, bm25.search(query.query, depth)))
 
     def mrr(fuse: Callable[[Ranked, Ranked], dict[str, float]]) -> float:
         return round(float(np.mean([_reciprocal_rank(fuse(d, b), target) for target, d, b in lists])), 4)
@@ -171,22 +164,19 @@ def tuning_pool(queries: Sequence[TuningQuery], limit: int = 0, max_passages: in
     """The tuning queries (those written for synthetic passages) and the passage pool (every
     training passage of the tagger, real ones as distractors). ``limit``/``max_passages`` cut both
     down for a quick run (the targets of the kept queries always stay in the pool)."""
-    from pipeline.tag_model import training_files
+    from pipeline.tag_model import Dataset, training_files
 
-    rows: dict[str, dict[str, Any]] = {}
-    for file in training_files():
-        for line in file.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                rows[row["id"]] = row
-    tuning = [q for q in queries if q.passage_id in rows and not rows[q.passage_id].get("source")]
+    training = Dataset.load(training_files())
+    texts = dict(zip(training.ids, training.texts, strict=True))
+    # Real passages (ids "r-…", the tagger's own convention) are held out: eval/search_passages_*.jsonl.
+    tuning = [q for q in queries if q.passage_id in texts and not q.passage_id.startswith("r-")]
     if limit:
         tuning = tuning[:limit]
-    pool = {q.passage_id: rows[q.passage_id]["text"] for q in tuning}
-    for pid, row in rows.items():
+    pool = {q.passage_id: texts[q.passage_id] for q in tuning}
+    for pid, text in texts.items():
         if max_passages and len(pool) >= max_passages:
             break
-        pool.setdefault(pid, row["text"])
+        pool.setdefault(pid, text)
     return pool, tuning
 
 

@@ -80,13 +80,17 @@ class LexicalIndex:
         scores = self.scores(query)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        positive = int(np.count_nonzero(scores > 0))
-        k = min(k, positive)
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top_rows(scores, min(k, int(np.count_nonzero(scores > 0))))
         return [(self.passage_ids[i], float(scores[i])) for i in top]
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Row numbers of the ``k`` highest scores, best first (ties keep row order)."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
+    return top[np.argsort(-scores[top], kind="stable")]
 
 
 def build(passage_ids: list[str], token_lists: list[list[str]], columns: dict[str, np.ndarray], generation: int) -> LexicalIndex:

@@ -247,8 +247,8 @@ class SearchService:
         self.settings = settings
         self.store = store or Store(settings)
         self.embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix)
-        self.bm25_weight = float(settings.extra.get("bm25_weight", 0.6))  # rrf only
-        self.dense_weight = float(settings.extra.get("dense_weight", 1.0))
+        self.bm25_weight = float(settings.extra.get("bm25_weight", fusion.RRF_BM25_WEIGHT))  # rrf only
+        self.dense_weight = float(settings.extra.get("dense_weight", fusion.RRF_DENSE_WEIGHT))
         try:
             self.fusion, self.fusion_weight = fusion.resolve(settings.fusion, self.embedder.name, settings.bm25_fusion_weight)
         except ValueError as error:
