@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import streamlit as st
 
+from core.taxonomy import AREA_SHORT
 from wijkkennis import ui
-from wijkkennis.taxonomy import AREA_SHORT
 from wijkkennis.uploads import UploadError, save_upload
 
 OUTCOME_LABELS = {"ok": "ingelezen", "ok_with_warnings": "ingelezen (met waarschuwing)", "unchanged": "ongewijzigd", "failed": "MISLUKT"}
@@ -28,7 +28,7 @@ else:
     st.caption(f"PDF-bestanden van maximaal {settings.upload_max_mb} MB. Een bestand met dezelfde naam vervangt de vorige versie.")
     uploads = st.file_uploader("PDF-bestanden", type=["pdf"], accept_multiple_files=True, key="uploads", max_upload_size=settings.upload_max_mb)
     if st.button("Inlezen", type="primary", disabled=not uploads, icon=":material/upload_file:"):
-        from pipeline.ingest import FileOutcome, ingest
+        from index.ingest import FileOutcome, ingest
 
         saved, refused = [], []
         for upload in uploads or []:

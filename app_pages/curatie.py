@@ -7,10 +7,10 @@ import json
 import pandas as pd
 import streamlit as st
 
+from core.taxonomy import AREAS, KINDS
 from wijkkennis import curation as curation_module
 from wijkkennis import ui
 from wijkkennis.curation import CurationError, Lesson
-from wijkkennis.taxonomy import AREAS, KINDS
 
 settings = ui.settings()
 search = ui.service(settings)

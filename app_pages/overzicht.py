@@ -8,9 +8,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core import reference
+from core.taxonomy import AREAS, KINDS
 from index.query import facet_counts
-from wijkkennis import reference, ui
-from wijkkennis.taxonomy import AREAS, KINDS
+from wijkkennis import ui
 
 search = ui.service()
 docs = ui.documents(search)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core import reference
+from core.taxonomy import AREAS
 from index.query import Filters, browse
-from wijkkennis import reference, ui
-from wijkkennis.taxonomy import AREAS
+from wijkkennis import ui
 
 LESSON_KINDS = ("aanbeveling", "succesfactor", "knelpunt")
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import streamlit as st
 
+from core.taxonomy import AREAS, KINDS
 from index.query import Filters, Hit, QueryError, browse
 from wijkkennis import export, ui
-from wijkkennis.taxonomy import AREAS, KINDS
 
 SIZE_CLASSES = ("<10k", "10-20k", "20-50k", "50-100k", "100-250k", ">=250k")
 BROWSE_LIMIT = 50

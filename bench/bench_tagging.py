@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.tag import RuleTagger  # noqa: E402
+from core.records import Passage  # noqa: E402
 from pipeline.tag_model import TRAINING_DIR, TrainedTagger, embedding_text  # noqa: E402
-from wijkkennis.records import Passage  # noqa: E402
+from pipeline.tag_rules import RuleTagger  # noqa: E402
 
 
 def best_rate(label: str, n: int, run: Callable[[], object], rounds: int) -> tuple[float, float]:

@@ -98,7 +98,7 @@ class TuningQuery:
 
 
 def load_queries(path: Path = QUERIES_FILE) -> list[TuningQuery]:
-    from wijkkennis.gold import fail, parse_lines, read_lines
+    from core.gold import fail, parse_lines, read_lines
 
     def parse(number: int, data: dict[str, Any]) -> TuningQuery:
         if not isinstance(data.get("id"), str) or not isinstance(data.get("query"), str) or not data["query"].strip():

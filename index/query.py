@@ -40,10 +40,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from core.config import Settings
+from core.taxonomy import AREAS, KINDS
 from index import fusion, lexical
 from index.store import KIND_CODES, Store
-from wijkkennis.config import Settings
-from wijkkennis.taxonomy import AREAS, KINDS
 
 Ranker = Literal["hybrid", "bm25", "dense"]
 BROAD_FILTER_SHARE = 0.05  # filters keeping at least this share of passages: over-fetch + mask
@@ -109,7 +109,7 @@ class Hit:
 
 
 def resolve_gemeente_codes(values: Sequence[str]) -> tuple[str, ...]:
-    from wijkkennis import reference
+    from core import reference
 
     codes = []
     for value in values:

@@ -45,9 +45,9 @@ from typing import IO, Any
 
 import numpy as np
 
+from core.config import Settings
+from core.records import DocumentMeta, TaggedPassage
 from index import lexical
-from wijkkennis.config import Settings
-from wijkkennis.records import DocumentMeta, TaggedPassage
 
 COLLECTION = "passages"
 SCHEMA = """

@@ -7,7 +7,7 @@ parsing the PDFs again. The cache lives under ``data_dir/cache/pages/<fingerprin
 - the key is the SHA-256 of the PDF bytes, so a renamed or copied file hits and a changed one
   misses;
 - the fingerprint covers everything else that decides what extraction returns — the source of
-  ``pipeline/extract.py`` and ``pipeline/ocr.py``, ``pipeline.ingest.extract_document``, the
+  ``pipeline/extract.py`` and ``pipeline/ocr.py``, ``pipeline.read.extract_document``, the
   pdfplumber/pdfminer versions and the OCR and page-limit settings — so a code or settings change
   starts a fresh folder instead of serving stale pages; only the few most recent fingerprint
   folders are kept;
@@ -32,8 +32,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from wijkkennis.config import Settings
-from wijkkennis.records import Block, Page
+from core.config import Settings
+from core.records import Block, Page
+from pipeline.read import extract_document
 
 FORMAT = 1
 KEEP_FINGERPRINTS = 3
@@ -66,12 +67,8 @@ def extractor_fingerprint(settings: Settings) -> str:
     for name in ("extract.py", "ocr.py"):
         with contextlib.suppress(OSError):
             digest.update((here / name).read_bytes())
-    try:
-        from pipeline.ingest import extract_document
-
+    with contextlib.suppress(OSError, TypeError):  # no source (frozen or stripped install)
         digest.update(inspect.getsource(extract_document).encode())
-    except (ImportError, OSError, TypeError):
-        pass
     for package in ("pdfplumber", "pdfminer.six", "pypdfium2", "pytesseract"):
         digest.update(f"{package}={package_version(package)}".encode())
     digest.update(f"ocr={settings.ocr};lang={settings.ocr_language};max_pages={settings.max_pages}".encode())

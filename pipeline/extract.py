@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from wijkkennis.records import Block, Page
+from core.records import Block, Page
 
 
 class ExtractionError(Exception):
@@ -51,7 +51,7 @@ def watchdog(seconds: float) -> Iterator[None]:
 
     Uses SIGALRM, so it works in the main thread only (elsewhere it does nothing) and stops
     Python code only: a hang inside C code (PDFium, zlib) is left to the worker-process
-    time-out in ``pipeline.ingest``. reference-cycle.pdf (tests/pdf_zoo.py) loops forever in
+    time-out in ``pipeline.read``. reference-cycle.pdf (tests/pdf_zoo.py) loops forever in
     pure-Python pdfminer code and is stopped here.
     """
     if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
@@ -82,7 +82,7 @@ def file_time_limit(total_s: float, pages: int) -> float:
 
 @dataclass
 class TimeBudget:
-    """Time bounds for one file, checked inside the extraction (see ``pipeline.ingest``).
+    """Time bounds for one file, checked inside the extraction (see ``pipeline.read``).
 
     ``page_s`` bounds opening the page tree and reading each page (OCR gets four times as
     long); ``total_s`` bounds the whole file per started 100 pages. ``progress(done, total)``

@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from wijkkennis import reference
-from wijkkennis.records import DocumentMeta, Page
+from core import reference
+from core.records import DocumentMeta, Page
 
 YEAR_RE = re.compile(r"\b(20[0-3]\d|19[89]\d)\b")
 PUBLISHER_RE = re.compile(

@@ -121,7 +121,7 @@ def lemmatize(doc: Doc) -> Doc:
 
 
 def _gemeente_patterns() -> list[dict]:
-    from wijkkennis.reference import AMBIGUOUS_NAMES, gemeenten
+    from core.reference import AMBIGUOUS_NAMES, gemeenten
 
     patterns = []
     for gemeente in gemeenten().values():

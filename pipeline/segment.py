@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from core.records import Page, Passage
 from pipeline.nlp import sentences
-from wijkkennis.records import Page, Passage
 
 
 def passage_id(doc_id: str, page: int, index: int) -> str:

@@ -45,9 +45,10 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from core.metrics import Labels, evaluate, load_gold, score
+from core.records import Passage, TaggedPassage
+from core.taxonomy import AREAS, KINDS
 from pipeline.embed import embedding_text
-from wijkkennis.records import Passage, TaggedPassage
-from wijkkennis.taxonomy import AREAS, KINDS
 
 MODEL_DIR = Path(__file__).parent / "models" / "tagger"
 TRAINING_DIR = Path(__file__).resolve().parent.parent / "training" / "tags"
@@ -89,7 +90,7 @@ class TextAnalyser:
     """Lemma strings and rule-cue features from one pass of the project's spaCy pipeline."""
 
     def __init__(self) -> None:
-        from pipeline.tag import KIND_CUES, RuleTagger
+        from pipeline.tag_rules import KIND_CUES, RuleTagger
 
         self.rules = RuleTagger()
         self.kind_patterns = [re.compile("|".join(KIND_CUES[kind]), re.IGNORECASE) for kind in KIND_RULE_ORDER]
@@ -321,8 +322,6 @@ class Dataset:
 
     @classmethod
     def load(cls, files: Sequence[Path]) -> Dataset:
-        from wijkkennis.eval_tags import load_gold
-
         gold = [g for path in files for g in load_gold(path)]
         areas = np.array([[a in g.areas for a in AREA_LIST] for g in gold], dtype=np.int64)
         return cls([g.id for g in gold], [g.text for g in gold], areas, np.array([KINDS.index(g.kind) for g in gold]))
@@ -387,8 +386,6 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print)
     all_rows = np.arange(len(data.texts))
     features, word, char = _featurise(data.texts, lemma_texts, cues, vectors, all_rows)
     tagger = _fit(data, features, word, char, thresholds)
-    from wijkkennis.eval_tags import Labels, score
-
     truth = [Labels(tuple(a for a, on in zip(AREA_LIST, row, strict=True) if on), KINDS[k]) for row, k in zip(data.areas, data.kinds, strict=True)]
     cv = {}
     for mode in MODES:
@@ -406,8 +403,7 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print)
 
 def evaluate_dev(tagger: TrainedTagger, dev_file: Path = TRAINING_DIR / DEV_FILE) -> dict[str, Any]:
     """Scores of this tagger (each mode) and of the rule baseline on the fixed dev split."""
-    from pipeline.tag import RuleTagger
-    from wijkkennis.eval_tags import evaluate, load_gold
+    from pipeline.tag_rules import RuleTagger
 
     gold = load_gold(dev_file)
     scores = evaluate(gold, tagger, RuleTagger()).to_json()

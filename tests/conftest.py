@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wijkkennis.config import Settings, load_settings
+from core.config import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -26,7 +26,7 @@ def make_settings(data_dir: Path, **changes: object) -> Settings:
 
 @pytest.fixture(scope="session")
 def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from pipeline.ingest import ingest
+    from index.ingest import ingest
 
     settings = make_settings(tmp_path_factory.mktemp("demo-index"))
     outcomes = ingest([CORPUS], settings)

@@ -18,7 +18,7 @@ from conftest import CORPUS, REPO
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from wijkkennis.config import Settings, load_settings
+from core.config import Settings, load_settings
 from wijkkennis.curation import CurationStore
 
 ZOEKEN = "app_pages/zoeken.py"

@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO
 from local_server import free_port, running_server
 
-from wijkkennis.config import Settings
+from core.config import Settings
 
 
 def find_chromium() -> str | None:

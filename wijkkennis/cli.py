@@ -11,9 +11,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from wijkkennis.config import Settings, load_settings
-from wijkkennis.gold import GoldFormatError
-from wijkkennis.taxonomy import AREA_SHORT, KINDS, parse_area, parse_kind
+from core.config import Settings, load_settings
+from core.gold import GoldFormatError
+from core.taxonomy import AREA_SHORT, KINDS, parse_area, parse_kind
 
 app = typer.Typer(
     help=(
@@ -49,8 +49,8 @@ def ingest(
     """
     from tqdm import tqdm
 
-    from pipeline.ingest import FileOutcome
-    from pipeline.ingest import ingest as run_ingest
+    from index.ingest import FileOutcome
+    from index.ingest import ingest as run_ingest
 
     settings = _settings(data_dir)
     bar = None if (quiet or as_json) else tqdm(total=0, unit="pdf", desc="ingest", file=sys.stderr)
@@ -210,34 +210,17 @@ def serve(
     raise typer.Exit(subprocess.call(command, env=env))
 
 
-@app.command()
-def bench(
-    corpus: Annotated[Optional[list[Path]], typer.Option("--corpus", help="Folder of PDFs to ingest (repeatable); default: corpus/ and ../shared/corpus/sociaal-domein when present.")] = None,  # noqa: UP045
-    scales: Annotated[str, typer.Option(help="Synthetic index sizes for query latency, comma-separated; empty = none.")] = "10000,100000,1000000",
-    rounds: Annotated[int, typer.Option(min=5, help="Timed queries per mode and scale.")] = 40,
-    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Where benchmark indexes go (default: DATA_DIR/bench).")] = None,  # noqa: UP045
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the JSON results (default: bench/results).")] = None,  # noqa: UP045
-    skip_ingest: Annotated[bool, typer.Option("--skip-ingest", help="Reuse the ingested corpora from an earlier run.")] = False,
-    skip_queries: Annotated[bool, typer.Option("--skip-queries", help="Ingest figures only.")] = False,
-    no_rebuild_run: Annotated[bool, typer.Option("--no-rebuild-run", help="Skip the second, page-cache ingest.")] = False,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild synthetic indexes even when a matching one exists.")] = False,
-    compare_embedders: Annotated[Optional[list[str]], typer.Option("--compare-embedder", help="Also time this embedder on 128 passages (repeatable).")] = None,  # noqa: UP045
-    workers: Annotated[int, typer.Option(help="Extraction workers (0 = the setting, default one per core).")] = 0,
-    data_dir: DataDir = None,
-) -> None:
-    """Measure ingest throughput per stage and query latency at 10k/100k/1M passages (not a test).
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []})
+def bench(ctx: typer.Context) -> None:
+    """Benchmarks (not tests): ingest throughput per stage, query latency at 10k/100k/1M passages.
 
-    Prints tables and writes bench/results/bench-<timestamp>.json; see README, "Performance and scale".
+    Runs bench/run.py of the source checkout with the same arguments; `wijkkennis bench --help` shows them.
     """
-    from wijkkennis import bench as benchmarks
-
-    corpora = [(folder.name, folder) for folder in corpus] if corpus else None
-    sizes = [int(part.replace("_", "")) for part in scales.split(",") if part.strip()]
-    benchmarks.run(
-        corpora=corpora, scales=sizes, work_dir=work_dir, out_dir=out, rounds=rounds, ingest=not skip_ingest,
-        queries=not skip_queries, reuse=not fresh, rebuild_run=not no_rebuild_run,
-        compare_embedders=compare_embedders or (), workers=workers, settings=_settings(data_dir),
-    )
+    script = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+    if not script.is_file():
+        typer.secho("fout: de benchmarks staan in bench/ van de broncode (git clone); die ontbreekt bij deze installatie", fg="red", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(subprocess.call([sys.executable, str(script), *ctx.args]))
 
 
 @eval_app.command("search")
@@ -292,29 +275,31 @@ def eval_tags(
 ) -> None:
     """Per-area and per-kind precision/recall/F1 of a tagger, beside the rule baseline.
 
-    Conventions (macro over the areas/kinds present in gold or predictions, F1 = 2TP/(2TP+FP+FN)) are documented in wijkkennis/eval_tags.py and training/README.md.
+    Conventions (macro over the areas/kinds present in gold or predictions, F1 = 2TP/(2TP+FP+FN)) are documented in core/metrics.py and training/README.md.
     """
+    from core.metrics import evaluate, load_gold
     from pipeline import tag_model
-    from pipeline.tag import TAGGER_NAMES, RuleTagger, load_tagger
-    from wijkkennis import eval_tags as evaluation
+    from pipeline.tag import TAGGER_NAMES, load_tagger
+    from pipeline.tag_rules import RuleTagger
+    from wijkkennis.eval_tags import format_table
 
     if tagger not in TAGGER_NAMES:
         typer.secho(f"fout: onbekende tagger {tagger!r} (kies {', '.join(TAGGER_NAMES[:-1])} of {TAGGER_NAMES[-1]})", fg="red", err=True)
         raise typer.Exit(2)
     try:
-        passages = evaluation.load_gold(gold)
+        passages = load_gold(gold)
     except GoldFormatError as error:
         typer.secho(f"fout: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
     baseline = RuleTagger()
     if tagger == "rules":
-        report = evaluation.evaluate(passages, baseline)
+        report = evaluate(passages, baseline)
     elif not tag_model.model_available():
         typer.secho("fout: geen getraind model in pipeline/models/tagger; train het met `wijkkennis train-tagger`", fg="red", err=True)
         raise typer.Exit(2)
     else:
-        report = evaluation.evaluate(passages, load_tagger(tagger), baseline)
-    table = evaluation.format_table(report)
+        report = evaluate(passages, load_tagger(tagger), baseline)
+    table = format_table(report)
     if not as_json:
         typer.echo(table)
         return

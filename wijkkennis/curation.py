@@ -27,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.taxonomy import AREAS, KINDS
 from wijkkennis import auth
-from wijkkennis.taxonomy import AREAS, KINDS
 
 if TYPE_CHECKING:
     from index.store import Store

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
-from wijkkennis.gold import GoldFormatError, fail, parse_lines, read_lines  # noqa: F401 (GoldFormatError: re-exported)
+from core.gold import GoldFormatError, fail, parse_lines, read_lines  # noqa: F401 (GoldFormatError: re-exported)
 
 if TYPE_CHECKING:
     from index.query import Filters, SearchService
@@ -144,8 +144,8 @@ def load_gold(path: Path) -> list[GoldQuery]:
 
 def to_filters(raw: dict[str, Any]) -> Filters:
     """Gold-file filters → ``Filters`` (raises ValueError/QueryError with a Dutch message)."""
+    from core.taxonomy import parse_area, parse_kind
     from index.query import Filters, resolve_gemeente_codes
-    from wijkkennis.taxonomy import parse_area, parse_kind
 
     def as_list(value: Any) -> list[Any]:
         return list(value) if isinstance(value, list | tuple) else [value]

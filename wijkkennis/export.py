@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from wijkkennis.taxonomy import AREA_SHORT, KIND_LABELS
+from core.taxonomy import AREA_SHORT, KIND_LABELS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_DELIMITER = ";"

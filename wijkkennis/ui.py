@@ -15,10 +15,10 @@ from typing import Any
 
 import streamlit as st
 
+from core.config import Settings, load_settings
+from core.taxonomy import AREA_SHORT, AREAS
 from index.query import Hit, SearchService, snippet_html
-from wijkkennis.config import Settings, load_settings
 from wijkkennis.curation import CurationStore
-from wijkkennis.taxonomy import AREA_SHORT, AREAS
 
 # Page files, relative to app.py (st.navigation, st.switch_page and st.page_link use these).
 PAGE_ZOEKEN = "app_pages/zoeken.py"
@@ -220,12 +220,6 @@ def documents(search: SearchService) -> list[dict[str, Any]]:
 @st.cache_data(show_spinner=False)
 def coordinates() -> dict[str, tuple[float, float]]:
     """Gemeentecode → (lat, lon) from the packaged CBS table."""
-    import csv
-    from importlib import resources
+    from core import reference
 
-    with resources.files("wijkkennis").joinpath("data", "gemeenten.csv").open(encoding="utf-8") as handle:
-        return {
-            row["gemeentecode"]: (float(row["lat"]), float(row["lon"]))
-            for row in csv.DictReader(handle)
-            if row.get("lat") and row.get("lon")
-        }
+    return reference.coordinates()

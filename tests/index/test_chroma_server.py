@@ -22,10 +22,10 @@ import pytest
 from conftest import CORPUS, make_settings
 from local_server import free_port, running_server
 
+from core.config import Settings
+from index.ingest import ingest
 from index.query import Filters, SearchService
 from index.store import Store
-from pipeline.ingest import ingest
-from wijkkennis.config import Settings
 
 CHROMA = Path(sys.executable).parent / "chroma"
 START_TIMEOUT_S = 60

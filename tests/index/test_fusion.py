@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from core.config import Settings
 from index import fusion
 from index.query import Filters, QueryError, SearchService
-from wijkkennis.config import Settings
 
 
 def test_rrf_matches_hand_computed_scores() -> None:

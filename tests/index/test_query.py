@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.config import Settings
 from index.query import Filters, QueryError, SearchService
-from wijkkennis.config import Settings
 
 ZWOLLE = "zwolle-evaluatie-wijkteams-2019.pdf"
 

@@ -3,7 +3,7 @@
 No embedding model is needed: the vectors are random unit vectors, written through the same
 ``Store.write_document`` the ingest uses. A "crash" is simulated by doing the first half of a
 write (pending rows, vectors) and stopping, which is what ``kill -9`` leaves behind
-(tests/pipeline/test_ingest_kill.py does it with real processes).
+(tests/index/test_ingest_kill.py does it with real processes).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 from conftest import REPO, make_settings
 
+from core.config import Settings
+from core.records import DocumentMeta, Passage, TaggedPassage
 from index.store import IndexBusyError, Store
 from pipeline.metadata import doc_id_for
-from wijkkennis.config import Settings
-from wijkkennis.records import DocumentMeta, Passage, TaggedPassage
 
 DIM = 384
 
@@ -148,7 +148,7 @@ HOLD_LOCK = f"""
 import sys, time
 from pathlib import Path
 from index.store import Store
-from wijkkennis.config import load_settings
+from core.config import load_settings
 store = Store(load_settings(data_dir=Path(sys.argv[1])))
 store.begin_writing()
 print("{READY}", flush=True)
@@ -188,7 +188,7 @@ def test_a_writer_in_another_process_keeps_readers_off_chroma_but_answering(
         assert len(reader.lexical_index().passage_ids) == len(GOOD)  # ... BM25 answers
         with pytest.raises(IndexBusyError, match="ingest"):
             Store(settings).begin_writing()
-        from pipeline.ingest import ingest
+        from index.ingest import ingest
 
         with pytest.raises(IndexBusyError, match="ingest"):
             ingest([settings.data_dir], settings)

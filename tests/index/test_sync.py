@@ -13,10 +13,10 @@ import pytest
 from conftest import CORPUS, make_settings
 from pdf_factory import write_pdf
 
+from core.config import Settings
+from index.ingest import ingest
 from index.query import SearchService
 from index.store import Store
-from pipeline.ingest import ingest
-from wijkkennis.config import Settings
 
 VERSION_1 = [
     ["# 1 Inleiding", "Het wijkteam in Voorbeelddorp werkt sinds 2016 met een vaste contactpersoon per buurt.",

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, make_settings
 
+from core.records import Block, Page
 from pipeline.cache import PageCache, extractor_fingerprint
 from pipeline.prefetch import in_background
-from wijkkennis.records import Block, Page
 
 ZWOLLE = CORPUS / "zwolle-evaluatie-wijkteams-2019.pdf"
 
@@ -68,8 +68,8 @@ def test_only_recent_fingerprints_are_kept(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_rebuild_reads_pages_from_the_cache_not_the_pdf(tmp_path: Path) -> None:
+    from index.ingest import ingest
     from index.store import Store
-    from pipeline.ingest import ingest
 
     folder = tmp_path / "pdfs"
     folder.mkdir()
@@ -134,9 +134,9 @@ def test_prefetch_passes_errors_on_and_stops_the_producer_early() -> None:
 
 
 def test_the_trained_tagger_gets_ingests_vectors_only_when_they_fit() -> None:
+    from index.ingest import _tagger_takes_vectors
     from pipeline import tag_model
-    from pipeline.ingest import _tagger_takes_vectors
-    from pipeline.tag import RuleTagger
+    from pipeline.tag_rules import RuleTagger
 
     class Named:
         def __init__(self, name: str) -> None:

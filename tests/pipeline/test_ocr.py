@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import make_settings
 
+from index.ingest import ingest
 from index.store import Store
-from pipeline.ingest import ingest
 from pipeline.ocr import ocr_available
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

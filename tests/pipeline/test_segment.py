@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from core.records import Block, Page
 from pipeline.segment import segment
-from wijkkennis.records import Block, Page
 
 
 def test_passages_keep_page_heading_and_whole_sentences() -> None:

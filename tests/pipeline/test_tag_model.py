@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from core.records import Passage
 from pipeline import tag_model
 from pipeline.tag import load_tagger
 from pipeline.tag_model import TfidfBlock, TrainedTagger, embedding_text, vectors_compatible
-from wijkkennis.records import Passage
 
 pytestmark = pytest.mark.skipif(not tag_model.model_available(), reason="no trained tagger packaged")
 

@@ -105,3 +105,18 @@ def test_tune_fusion_reports_without_saving() -> None:
     assert report["mrr10"] == max(report["mrr10_by_weight"].values())
     assert "MRR@10" in result.stderr and "rrf" in result.stderr
     assert fusion.FUSION_FILE.read_bytes() == before
+
+
+def test_bench_is_a_thin_command_over_bench_run() -> None:
+    """``wijkkennis bench`` forwards its arguments to bench/run.py (the benchmarks live in bench/)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "wijkkennis.cli", "bench", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "usage: wijkkennis bench" in result.stdout
+    for option in ("--corpus", "--scales", "--skip-queries", "--compare-embedder"):
+        assert option in result.stdout
+    bad = subprocess.run([sys.executable, "-m", "wijkkennis.cli", "bench", "--rounds", "2", "--skip-ingest", "--scales", ""],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--rounds must be at least 5" in bad.stderr

@@ -17,12 +17,12 @@ from conftest import make_settings
 from pdf_factory import write_pdf
 from typer.testing import CliRunner
 
+from core.config import Settings
+from index.ingest import ingest
 from index.query import document_passages
 from index.store import Store
-from pipeline.ingest import ingest
 from wijkkennis import auth
 from wijkkennis.cli import app as cli
-from wijkkennis.config import Settings
 from wijkkennis.curation import (
     ACTIVE,
     MAX_FAILURES,

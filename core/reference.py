@@ -53,8 +53,17 @@ def fold(text: str) -> str:
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with resources.files("wijkkennis").joinpath("data", name).open(encoding="utf-8") as handle:
+    with resources.files("core").joinpath("data", name).open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def coordinates() -> dict[str, tuple[float, float]]:
+    """Gemeentecode → (lat, lon) from the packaged CBS table (gemeenten without them are left out)."""
+    return {
+        row["gemeentecode"]: (float(row["lat"]), float(row["lon"]))
+        for row in _rows("gemeenten.csv")
+        if row.get("lat") and row.get("lon")
+    }
 
 
 @cache

@@ -1,6 +1,6 @@
 """Benchmarks: ingest throughput per stage, query latency at scale, memory and index size.
 
-``wijkkennis bench`` (or ``python bench/run.py``) prints tables and writes one JSON file per run
+``python bench/run.py`` (or ``wijkkennis bench``) prints tables and writes one JSON file per run
 to ``bench/results/``. None of this runs in the test suite: speed and memory targets are
 measured and reported here, never asserted in tests.
 
@@ -10,7 +10,7 @@ Ingest, per corpus (the demo corpus, and ``../shared/corpus/sociaal-domein`` whe
   ``workers`` spawned processes, one file per task (the same scheduling as ingest's workers);
 - each stage in isolation: extraction (ingest's workers), segmentation, tagging, embedding,
   indexing (SQLite + Chroma + BM25 rebuild), and reading pages back from the page cache;
-- end to end: ``pipeline.ingest.ingest`` into a fresh data dir (models already loaded), and again
+- end to end: ``index.ingest.ingest`` into a fresh data dir (models already loaded), and again
   with ``rebuild=True``, which re-tags and re-embeds from the page cache.
 
 Every figure comes with wall seconds and CPU seconds (this process plus its worker processes).
@@ -46,8 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from core.config import Settings, load_settings
 from pipeline.cache import package_version
-from wijkkennis.config import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
@@ -211,11 +211,12 @@ def pdfplumber_floor(files: Sequence[Path], processes: int) -> Stage:
 
 def bench_ingest(label: str, files: Sequence[Path], settings: Settings, work: Path, rebuild_run: bool = True) -> dict[str, Any]:
     """All ingest figures for one corpus; ``settings`` decides workers, embedder and tagger."""
+    from index.ingest import _tagger_takes_vectors, ingest
     from index.store import Store
     from pipeline.cache import PageCache
     from pipeline.embed import embedding_text, load_embedder
-    from pipeline.ingest import ExtractTask, _tagger_takes_vectors, extract_in_workers, ingest
     from pipeline.metadata import build_metadata, file_sha256, read_manifest
+    from pipeline.read import ExtractTask, extract_in_workers
     from pipeline.segment import segment
     from pipeline.tag import load_tagger
 
@@ -392,7 +393,7 @@ def load_base(index_dirs: Sequence[Path], settings: Settings) -> Base:
 
 
 def _synthetic_documents(n_docs: int, rng: np.random.Generator) -> list[dict[str, Any]]:
-    from wijkkennis import reference
+    from core import reference
 
     gemeenten = list(reference.gemeenten().values())
     publishers = ["Rekenkamer", "Gemeente (college)", "Movisie", "Verwey-Jonker Instituut", "KWIZ", "Andersson Elffers Felix", "Significant", "Radar"]
@@ -647,7 +648,7 @@ def measure_queries(settings: Settings, rounds: int, top_k: int = 10) -> dict[st
 def _where_filter_latency(service: Any, queries: Sequence[str], mix: Sequence[tuple[str, Any]], rounds: int, depth: int = 50) -> dict[str, Any]:
     """Not the product path (any more): a filtered dense query answered by Chroma's own ``where``
     clause, as before the narrow-filter path passed the allowed ids. Query embedding included, as
-    in the product modes; kept so the README's comparison can be re-measured."""
+    in the product modes; kept so the comparison in docs/performance-and-scale.md can be re-measured."""
     from index.query import chroma_where
 
     samples: list[float] = []
@@ -678,7 +679,7 @@ def queries_in_subprocess(directory: Path, settings: Settings, rounds: int) -> d
     env["WIJKKENNIS_EMBEDDER"] = settings.embedder
     env["WIJKKENNIS_CHROMA_HOST"] = ""
     completed = subprocess.run(
-        [sys.executable, "-m", "wijkkennis.bench", "_queries", "--rounds", str(rounds)],
+        [sys.executable, "-m", "bench.ingest_and_queries", "_queries", "--rounds", str(rounds)],
         env=env, cwd=str(REPO), capture_output=True, text=True, check=False,
     )
     if completed.returncode != 0:
@@ -853,7 +854,7 @@ def _write(result: dict[str, Any], out: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wijkkennis.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest_and_queries", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command")
     query_parser = sub.add_parser("_queries", help="internal: query latency in this process, JSON on stdout")
     query_parser.add_argument("--rounds", type=int, default=40)

@@ -28,10 +28,10 @@ import pytest
 from conftest import REPO, make_settings
 from pdf_factory import write_pdf
 
+from core.config import Settings
+from index.ingest import ingest
 from index.query import SearchService
 from index.store import Store, doc_id_of
-from pipeline.ingest import ingest
-from wijkkennis.config import Settings
 
 pytestmark = pytest.mark.slow
 

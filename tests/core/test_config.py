@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from wijkkennis.config import load_settings
+from core.config import load_settings
 
 
 def test_pyproject_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

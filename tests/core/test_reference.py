@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wijkkennis import reference
+from core import reference
 
 
 def test_resolve_current_former_and_alias_names() -> None:

@@ -26,11 +26,12 @@ from pdf_zoo import (
     specimen_names,
 )
 
+from core.config import Settings
+from index.ingest import FileOutcome, find_pdfs, ingest
 from index.store import Store
 from pipeline.extract import ExtractionError, extract_pages
-from pipeline.ingest import ExtractTask, FileOutcome, extract_in_workers, find_pdfs, ingest
 from pipeline.ocr import ocr_available
-from wijkkennis.config import Settings
+from pipeline.read import ExtractTask, extract_in_workers
 
 GOOD_FROM_CORPUS = ["zwolle-evaluatie-wijkteams-2019.pdf", "tilburg-evaluatie-sociale-wijkteams-2021.pdf"]
 GOOD_GENERATED = "goed-rapport-2023.pdf"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.config import Settings
 from wijkkennis.cli import app
-from wijkkennis.config import Settings
 from wijkkennis.eval_search import (
     GoldFormatError,
     mrr_at_k,
