@@ -125,3 +125,13 @@ def load_settings(**overrides: Any) -> Settings:
         base = config_path.parent if config_path.is_file() else Path.cwd()
         settings = settings.replace(data_dir=(base / settings.data_dir).resolve())
     return settings
+
+
+def shared_dir() -> Path:
+    """The read-only ``shared/`` folder beside the checkout (real reports, reference data).
+
+    ``WIJKKENNIS_SHARED`` overrides it. Real report text lives only there: training and
+    evaluation files point into it and skip those lines, with a warning, when it is absent.
+    """
+    default = Path(__file__).resolve().parent.parent.parent / "shared"
+    return Path(os.environ.get(f"{ENV_PREFIX}SHARED", default))

@@ -6,6 +6,7 @@ with ``#`` are skipped, every other line must be one JSON object.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -53,3 +54,9 @@ def read_lines(path: Path) -> list[str]:
         raise GoldFormatError(f"kan {path} niet lezen: {error.strerror or error}") from error
     except UnicodeDecodeError as error:
         raise GoldFormatError(f"{Path(path).name} is geen UTF-8-tekst") from error
+
+
+def text_fingerprint(text: str) -> str:
+    """12 hex digits of the SHA-1 of the whitespace-normalised text: how a label line that points
+    into ``shared/`` checks that the text it points to is still the text that was labelled."""
+    return hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()[:12]

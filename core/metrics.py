@@ -7,8 +7,10 @@ A gold file is JSON Lines, one labelled passage per line (the format of ``traini
 
     {"id": "g-001", "text": "...", "areas": [2, 7], "kind": "knelpunt"}
 
-``id`` and ``heading`` are optional; other keys (``source``) are ignored. ``areas`` may be empty
-(a passage about none of the ten areas). Blank lines and lines starting with ``#`` are skipped.
+``id``, ``heading``, ``source`` and ``split`` are optional; other keys are ignored. ``areas`` may
+be empty (a passage about none of the ten areas). Blank lines and lines starting with ``#`` are
+skipped. Lines that point into ``../shared`` instead of holding their text, and their labelled
+sentences, are resolved by ``pipeline.training_data``.
 
 Conventions:
 
@@ -27,6 +29,9 @@ Conventions:
   absent from both gold and predictions.
 - Scores are computed from the tagger's final decisions (``TaggedPassage.areas`` / ``.kind``),
   not from its confidences.
+- **Per source**: the same figures over the gold passages of each ``source``.
+- **Sentence kinds**: each labelled gold sentence against the predicted sentence that overlaps it
+  most (the passage's kind where the tagger gives none); kind macro-F1 and accuracy as above.
 """
 
 from __future__ import annotations
@@ -51,6 +56,16 @@ class Tagger(Protocol):
 
 
 @dataclass(frozen=True)
+class GoldSentence:
+    """A labelled sentence of a gold passage: characters ``start:end`` of the passage's text."""
+
+    start: int
+    end: int
+    kind: str
+    areas: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class GoldPassage:
     line: int
     id: str
@@ -58,6 +73,9 @@ class GoldPassage:
     areas: tuple[int, ...]
     kind: str
     heading: str = ""
+    source: str = ""  # where the text comes from ("synthetic", "evaluaties", …): scores per source
+    split: str = ""  # "train" or "dev" in files that hold both
+    sentences: tuple[GoldSentence, ...] = ()  # labelled sentences, when the file has them
 
 
 @dataclass(frozen=True)
@@ -69,7 +87,8 @@ class Labels:
 
 
 # -------------------------------------------------------------- gold file
-def _parse_line(number: int, data: dict[str, Any]) -> GoldPassage:
+def gold_passage(number: int, data: dict[str, Any]) -> GoldPassage:
+    """One gold line (a JSON object with its text) as a GoldPassage; errors name the line."""
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise fail(number, "'text' ontbreekt of is leeg")
@@ -86,12 +105,15 @@ def _parse_line(number: int, data: dict[str, Any]) -> GoldPassage:
     heading = data.get("heading") or ""
     if not isinstance(heading, str):
         raise fail(number, "'heading' moet tekst zijn")
-    return GoldPassage(number, str(identifier), text, tuple(sorted(set(areas))), kind, heading)
+    source, split = data.get("source") or "", data.get("split") or ""
+    if not isinstance(source, str) or not isinstance(split, str):
+        raise fail(number, "'source' en 'split' moeten tekst zijn")
+    return GoldPassage(number, str(identifier), text, tuple(sorted(set(areas))), kind, heading, source, split)
 
 
 def parse_gold(lines: Iterable[str]) -> list[GoldPassage]:
     """Gold passages from JSON Lines; blank lines and lines starting with # are skipped."""
-    return parse_lines(lines, _parse_line, "passages")
+    return parse_lines(lines, gold_passage, "passages")
 
 
 def load_gold(path: Path) -> list[GoldPassage]:
@@ -100,11 +122,6 @@ def load_gold(path: Path) -> list[GoldPassage]:
         return parse_gold(lines)
     except GoldFormatError as error:
         raise GoldFormatError(f"{Path(path).name}, {error}") from error
-
-
-def as_passages(gold: Sequence[GoldPassage]) -> list[Passage]:
-    """Gold lines as pipeline Passages, so any Tagger can tag them."""
-    return [Passage(passage_id=g.id, doc_id="gold", file="gold", page=0, heading=g.heading, text=g.text, position=i) for i, g in enumerate(gold)]
 
 
 # ------------------------------------------------------------------ metrics
@@ -209,6 +226,8 @@ class TaggerResult:
     name: str
     scores: TagScores
     seconds: float
+    by_source: dict[str, TagScores] = field(default_factory=dict)
+    sentences: TagScores | None = None  # sentence kinds, on gold passages with labelled sentences
 
 
 @dataclass
@@ -217,6 +236,8 @@ class EvalReport:
     main: TaggerResult
     baseline: TaggerResult | None = None
     notes: list[str] = field(default_factory=list)
+    source_sizes: dict[str, int] = field(default_factory=dict)
+    n_sentences: int = 0
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"tagger": self.main.name, "n": self.n, **self.main.scores.summary()}
@@ -227,21 +248,79 @@ class EvalReport:
             for key, value in self.baseline.scores.summary().items():
                 data[f"baseline_{key}"] = value
             data["baseline_areas_f1"] = {str(a): round(c.f1, 4) for a, c in self.baseline.scores.areas.items()}
+        if self.source_sizes:
+            data["by_source"] = {}
+            for source, n in self.source_sizes.items():
+                entry: dict[str, Any] = {"n": n, **self.main.by_source[source].summary()}
+                entry["areas_f1"] = {str(a): round(c.f1, 4) for a, c in self.main.by_source[source].areas.items()}
+                entry["kind_f1"] = {k: round(c.f1, 4) for k, c in self.main.by_source[source].kinds.items()}
+                if self.baseline is not None:
+                    entry.update({f"baseline_{k}": v for k, v in self.baseline.by_source[source].summary().items()})
+                data["by_source"][source] = entry
+        if self.main.sentences is not None:
+            sentences = self.main.sentences
+            data["sentences"] = {"n": self.n_sentences, "kind_macro_f1": round(sentences.kind_macro_f1, 4),
+                                 "kind_accuracy": round(sentences.kind_accuracy, 4),
+                                 "kind_f1": {k: round(c.f1, 4) for k, c in sentences.kinds.items()}}
+            if self.baseline is not None and self.baseline.sentences is not None:
+                data["sentences"]["baseline_kind_macro_f1"] = round(self.baseline.sentences.kind_macro_f1, 4)
         data["seconds"] = round(self.main.seconds, 2)
         return data
 
 
-def predict(tagger: Tagger, gold: Sequence[GoldPassage]) -> tuple[list[Labels], float]:
+def as_passages(gold: Sequence[GoldPassage]) -> list[Passage]:
+    """Gold lines as pipeline Passages, so any Tagger can tag them."""
+    return [Passage(passage_id=g.id, doc_id="gold", file="gold", page=0, heading=g.heading, text=g.text, position=i) for i, g in enumerate(gold)]
+
+
+def predict(tagger: Tagger, gold: Sequence[GoldPassage]) -> tuple[list[TaggedPassage], float]:
     start = time.perf_counter()
     tagged = tagger.tag(as_passages(gold))
-    return [Labels(tuple(t.areas), t.kind) for t in tagged], time.perf_counter() - start
+    return tagged, time.perf_counter() - start
+
+
+def sentence_labels(gold: Sequence[GoldPassage], tagged: Sequence[TaggedPassage]) -> tuple[list[Labels], list[Labels]]:
+    """Gold and predicted kinds of every labelled sentence.
+
+    A predicted sentence is matched to a gold sentence by the most overlapping characters; where
+    the tagger gives no sentences (or none overlaps), its passage kind counts for the sentence.
+    """
+    truth: list[Labels] = []
+    guesses: list[Labels] = []
+    for passage, result in zip(gold, tagged, strict=True):
+        for sentence in passage.sentences:
+            best, overlap = result.kind, 0
+            for predicted in result.sentences:
+                common = min(sentence.end, predicted.end) - max(sentence.start, predicted.start)
+                if common > overlap:
+                    best, overlap = predicted.kind, common
+            truth.append(Labels((), sentence.kind))
+            guesses.append(Labels((), best))
+    return truth, guesses
+
+
+def _result(name: str, gold: Sequence[GoldPassage], tagged: Sequence[TaggedPassage], seconds: float) -> TaggerResult:
+    truth = [Labels(g.areas, g.kind) for g in gold]
+    guesses = [Labels(tuple(t.areas), t.kind) for t in tagged]
+    result = TaggerResult(name, score(truth, guesses), seconds)
+    for source in sorted({g.source for g in gold if g.source}):
+        rows = [i for i, g in enumerate(gold) if g.source == source]
+        result.by_source[source] = score([truth[i] for i in rows], [guesses[i] for i in rows])
+    if any(g.sentences for g in gold):
+        result.sentences = score(*sentence_labels(gold, tagged))
+    return result
 
 
 def evaluate(gold: Sequence[GoldPassage], tagger: Tagger, baseline: Tagger | None = None) -> EvalReport:
-    truth = [Labels(g.areas, g.kind) for g in gold]
-    guesses, seconds = predict(tagger, gold)
-    report = EvalReport(len(gold), TaggerResult(tagger.name, score(truth, guesses), seconds))
+    """Scores of ``tagger`` (and ``baseline``) on the gold passages; per source when the gold
+    lines name one, and for the sentence kinds when they list labelled sentences."""
+    tagged, seconds = predict(tagger, gold)
+    report = EvalReport(len(gold), _result(tagger.name, gold, tagged, seconds))
+    sources = sorted({g.source for g in gold if g.source})
+    if sources:
+        report.source_sizes = {source: sum(g.source == source for g in gold) for source in sources}
+    report.n_sentences = sum(len(g.sentences) for g in gold)
     if baseline is not None:
-        base_guesses, base_seconds = predict(baseline, gold)
-        report.baseline = TaggerResult(baseline.name, score(truth, base_guesses), base_seconds)
+        base_tagged, base_seconds = predict(baseline, gold)
+        report.baseline = _result(baseline.name, gold, base_tagged, base_seconds)
     return report

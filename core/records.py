@@ -63,9 +63,25 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class SentenceKind:
+    """The statement kind of one sentence of a passage (characters ``start:end`` of its text)."""
+
+    start: int
+    end: int
+    kind: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
 class TaggedPassage:
     passage: Passage
     areas: tuple[int, ...] = ()
     area_scores: dict[int, float] = field(default_factory=dict)
-    kind: str = "beschrijving"
+    kind: str = "beschrijving"  # the passage's main statement
     kind_score: float = 0.0
+    sentences: tuple[SentenceKind, ...] = ()  # per sentence, when the tagger gives them
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """Every statement kind the passage makes: its main kind and its sentences' kinds."""
+        return frozenset({self.kind, *(s.kind for s in self.sentences)})

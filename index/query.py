@@ -99,13 +99,23 @@ class Hit:
     year: int | None
     publisher: str
     areas: list[int]
-    kind: str
+    kind: str  # the passage's main statement
     ocr: bool
     score: float
     scores: dict[str, float] = field(default_factory=dict)
+    sentences: list[dict[str, Any]] = field(default_factory=list)  # {"start", "end", "kind", "text"}
+
+    @property
+    def kinds(self) -> list[str]:
+        """Every kind the passage makes, the main kind first."""
+        return [self.kind, *sorted({s["kind"] for s in self.sentences} - {self.kind})]
+
+    def sentences_of(self, kind: str) -> list[str]:
+        """The sentences of this kind (when the tagger gave kinds per sentence)."""
+        return [s["text"] for s in self.sentences if s["kind"] == kind]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "kinds": self.kinds}
 
 
 def resolve_gemeente_codes(values: Sequence[str]) -> tuple[str, ...]:
@@ -123,13 +133,20 @@ def resolve_gemeente_codes(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def sentence_list(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stored kinds per sentence of a passage record, with the sentences' text."""
+    text = record["text"]
+    return [{"start": start, "end": end, "kind": kind, "text": text[start:end]}
+            for start, end, kind, *_ in record.get("sentence_kinds") or [] if 0 <= start < end <= len(text)]
+
+
 def chroma_where(filters: Filters) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
     if filters.areas:
         area_clauses = [{f"area_{a}": True} for a in filters.areas]
         clauses.append(area_clauses[0] if len(area_clauses) == 1 else {"$or": area_clauses})
-    if filters.kind:
-        clauses.append({"kind": filters.kind})
+    if filters.kind:  # the passage's main kind, or the kind of one of its sentences
+        clauses.append({"$or": [{"kind": filters.kind}, {f"kinds_{filters.kind}": True}]})
     if filters.gemeenten:
         clauses.append({"gemeentecode": {"$in": list(filters.gemeenten)}})
     if filters.provincie:
@@ -165,7 +182,10 @@ def lexical_mask(index: lexical.LexicalIndex, filters: Filters) -> np.ndarray | 
             wanted |= 1 << area
         mask &= (columns["area_mask"] & wanted) != 0
     if filters.kind:
-        mask &= columns["kind"] == KIND_CODES[filters.kind]
+        if "kind_mask" in columns:  # main kind or a sentence's kind
+            mask &= (columns["kind_mask"] & (1 << KIND_CODES[filters.kind])) != 0
+        else:  # BM25 saved by an older version
+            mask &= columns["kind"] == KIND_CODES[filters.kind]
     if filters.gemeenten:
         mask &= np.isin(columns["gemeentecode"], list(filters.gemeenten))
     if filters.provincie:
@@ -363,6 +383,7 @@ class SearchService:
             ocr=bool(record["ocr"]),
             score=round(fused, 6),
             scores={**ranker_scores, "fused": round(fused, 6)},
+            sentences=sentence_list(record),
         )
 
     def more_like_this(self, passage_id: str, top_k: int = 10, other_gemeenten: bool = True) -> list[Hit]:

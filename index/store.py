@@ -36,7 +36,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -67,13 +67,28 @@ CREATE TABLE IF NOT EXISTS passages (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     position INTEGER, page INTEGER, heading TEXT, text TEXT NOT NULL,
     areas TEXT, area_mask INTEGER DEFAULT 0, area_scores TEXT,
-    kind TEXT, kind_score REAL, ocr INTEGER DEFAULT 0, lex TEXT
+    kind TEXT, kind_score REAL, ocr INTEGER DEFAULT 0, lex TEXT,
+    sentence_kinds TEXT DEFAULT '[]', kind_mask INTEGER DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, position);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 KIND_CODES = {"knelpunt": 1, "succesfactor": 2, "aanbeveling": 3, "beschrijving": 4}
+# Columns added after the first release, with how to fill them in an older index.
+ADDED_COLUMNS = {
+    "sentence_kinds": ("TEXT DEFAULT '[]'", None),
+    "kind_mask": ("INTEGER DEFAULT 0", "UPDATE passages SET kind_mask = "
+                  + "CASE kind " + " ".join(f"WHEN '{k}' THEN {1 << c}" for k, c in KIND_CODES.items()) + " ELSE 0 END"),
+}
+
+
+def kind_mask(kinds: Iterable[str]) -> int:
+    """Bit ``1 << KIND_CODES[k]`` for every kind a passage makes (its main kind and its sentences')."""
+    mask = 0
+    for kind in kinds:
+        mask |= 1 << KIND_CODES.get(kind, 0)
+    return mask
 
 
 class IndexMismatchError(RuntimeError):
@@ -190,6 +205,7 @@ class Store:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._add_missing_columns()
         self.embedder_name = embedder_name or settings.embedder
         stored = self.get_meta("embedder")
         if stored and stored != self.embedder_name and self.count_documents() > 0:
@@ -204,6 +220,18 @@ class Store:
         self._epoch = -1
         self._writing = False
         self._next_load_attempt = 0.0
+
+    def _add_missing_columns(self) -> None:
+        """Bring an index written by an older version up to this schema (its data stays)."""
+        present = {row["name"] for row in self.db.execute("PRAGMA table_info(passages)")}
+        for name, (declaration, fill) in ADDED_COLUMNS.items():
+            if name in present:
+                continue
+            # A read-only index is read as it is.
+            with contextlib.suppress(sqlite3.OperationalError), self.db:
+                self.db.execute(f"ALTER TABLE passages ADD COLUMN {name} {declaration}")
+                if fill:
+                    self.db.execute(fill)
 
     # ----------------------------------------------------------------- chroma
     @property
@@ -366,12 +394,13 @@ class Store:
             )
             db.executemany(
                 """INSERT INTO passages(passage_id, doc_id, position, page, heading, text, areas, area_mask,
-                   area_scores, kind, kind_score, ocr, lex) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                   area_scores, kind, kind_score, ocr, lex, sentence_kinds, kind_mask) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 [
                     (t.passage.passage_id, meta.doc_id, t.passage.position, t.passage.page, t.passage.heading,
                      t.passage.text, json.dumps(list(t.areas)), area_mask(t.areas),
                      json.dumps({str(k): round(v, 4) for k, v in t.area_scores.items()}), t.kind, t.kind_score,
-                     int(t.passage.ocr), " ".join(lexical.tokenize(f"{t.passage.heading} {t.passage.text}")))
+                     int(t.passage.ocr), " ".join(lexical.tokenize(f"{t.passage.heading} {t.passage.text}")),
+                     json.dumps([[x.start, x.end, x.kind, round(x.score, 4)] for x in t.sentences]), kind_mask(t.kinds))
                     for t in tagged
                 ],
             )
@@ -412,6 +441,8 @@ class Store:
             "kind": tagged.kind,
             "ocr": bool(tagged.passage.ocr),
         }
+        for kind in KIND_CODES:  # the kinds its sentences make too: a kind filter finds mixed passages
+            data[f"kinds_{kind}"] = kind in tagged.kinds
         for area in range(1, 11):
             data[f"area_{area}"] = area in tagged.areas
         return data
@@ -465,6 +496,7 @@ class Store:
                 record = dict(row)
                 record["areas"] = json.loads(record["areas"] or "[]")
                 record["area_scores"] = {int(k): v for k, v in json.loads(record["area_scores"] or "{}").items()}
+                record["sentence_kinds"] = json.loads(record.get("sentence_kinds") or "[]")
                 record.pop("lex", None)
                 result[record["passage_id"]] = record
         return result
@@ -572,7 +604,7 @@ class Store:
         with self._read_snapshot():
             snapshot_generation = self.generation
             rows = self.db.execute(
-                """SELECT p.passage_id, p.lex, p.area_mask, p.kind, d.year, d.doc_id, d.gemeentecode, d.provincie,
+                """SELECT p.passage_id, p.lex, p.area_mask, p.kind, p.kind_mask, d.year, d.doc_id, d.gemeentecode, d.provincie,
                           d.grootteklasse, d.g40, d.publisher
                    FROM passages p JOIN documents d USING (doc_id) WHERE d.status = 'complete'
                    ORDER BY p.rowid"""
@@ -581,6 +613,7 @@ class Store:
         columns = {
             "area_mask": np.array([r["area_mask"] for r in rows], dtype=np.int32),
             "kind": np.array([KIND_CODES.get(r["kind"], 0) for r in rows], dtype=np.int8),
+            "kind_mask": np.array([r["kind_mask"] or kind_mask([r["kind"]]) for r in rows], dtype=np.int8),
             "year": np.array([r["year"] or 0 for r in rows], dtype=np.int16),
             "g40": np.array([r["g40"] or 0 for r in rows], dtype=np.int8),
             "doc": np.array([r["doc_id"] for r in rows], dtype="U16"),

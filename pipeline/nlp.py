@@ -11,6 +11,7 @@ No trained Dutch pipeline installs offline, so the project builds its own:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache, lru_cache
 
 import simplemma
@@ -146,11 +147,27 @@ def build_nlp(with_entities: bool = True) -> Language:
     return nlp
 
 
+def sentence_spans(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """Per text, the (start, end) character offsets of its sentences, whitespace trimmed."""
+    nlp = build_nlp(with_entities=False)
+    result = []
+    for text, doc in zip(texts, nlp.pipe(texts, batch_size=64), strict=True):
+        spans = []
+        for sent in doc.sents:
+            start, end = sent.start_char, sent.end_char
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start < end:
+                spans.append((start, end))
+        result.append(spans)
+    return result
+
+
 def sentences(text: str) -> list[str]:
     """Split Dutch report text into sentences."""
-    nlp = build_nlp(with_entities=False)
-    doc = nlp(text)
-    return [sent.text.strip() for sent in doc.sents if sent.text.strip()]
+    return [text[start:end] for start, end in sentence_spans([text])[0]]
 
 
 def lemmas(text: str) -> list[str]:

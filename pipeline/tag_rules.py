@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from spacy.matcher import Matcher
 
-from core.records import Passage, TaggedPassage
-from pipeline.nlp import build_nlp
+from core.records import Passage, SentenceKind, TaggedPassage
+from pipeline.nlp import build_nlp, sentence_spans
 
 # Lemma stems per area; a token whose lemma contains a stem counts (Dutch compounds:
 # "wachtlijst" also matches "jeugdwachtlijst").
@@ -115,8 +115,11 @@ class RuleTagger:
         return areas, scores, kind, kind_score
 
     def tag(self, passages: Sequence[Passage]) -> list[TaggedPassage]:
+        """Areas and main kind per passage; the kind of each sentence by the same cue phrases."""
         tagged = []
-        for passage in passages:
+        spans = sentence_spans([p.text for p in passages])
+        for passage, sentences in zip(passages, spans, strict=True):
             areas, scores, kind, kind_score = self.tag_text(passage.text)
-            tagged.append(TaggedPassage(passage, areas, scores, kind, kind_score))
+            per_sentence = tuple(SentenceKind(a, b, *self.kind(passage.text[a:b])) for a, b in sentences) if len(sentences) > 1 else ()
+            tagged.append(TaggedPassage(passage, areas, scores, kind, kind_score, per_sentence))
         return tagged

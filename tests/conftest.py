@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from core.config import Settings, load_settings
+from core.config import Settings, load_settings, shared_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
-SHARED = Path(os.environ.get("WIJKKENNIS_SHARED", REPO.parent / "shared"))
+SHARED = shared_dir()
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -269,15 +269,18 @@ def eval_search(
 
 @eval_app.command("tags")
 def eval_tags(
-    gold: Annotated[Path, typer.Argument(help="Gold set: JSON Lines with text, areas [1–10] and kind per passage.")],
+    gold: Annotated[Path, typer.Argument(help="Gold set: JSON Lines with areas [1–10] and kind per passage, and its text or a pointer into ../shared (training/README.md).")],
     tagger: Annotated[str, typer.Option(help="Tagger to measure: trained, trained-text (no embedding) or rules (the rule tagger is always shown as baseline).")] = "trained",
-    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: areas_macro_f1, areas_micro_f1, kind_macro_f1, kind_accuracy, baseline_*, n.")] = False,
+    split: Annotated[Optional[str], typer.Option(help="Only the lines of this split (train or dev) in a file that holds both.")] = None,  # noqa: UP045
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: areas_macro_f1, areas_micro_f1, kind_macro_f1, kind_accuracy, baseline_*, n, by_source, sentences.")] = False,
 ) -> None:
     """Per-area and per-kind precision/recall/F1 of a tagger, beside the rule baseline.
 
-    Conventions (macro over the areas/kinds present in gold or predictions, F1 = 2TP/(2TP+FP+FN)) are documented in core/metrics.py and training/README.md.
+    Figures per source when the gold lines name one ("source"), and for the kind of each sentence
+    when they list labelled sentences. Conventions (macro over the areas/kinds present in gold or
+    predictions, F1 = 2TP/(2TP+FP+FN)) are documented in core/metrics.py and training/README.md.
     """
-    from core.metrics import evaluate, load_gold
+    from core.metrics import evaluate
     from pipeline import tag_model
     from pipeline.tag import TAGGER_NAMES, load_tagger
     from pipeline.tag_rules import RuleTagger
@@ -286,11 +289,22 @@ def eval_tags(
     if tagger not in TAGGER_NAMES:
         typer.secho(f"fout: onbekende tagger {tagger!r} (kies {', '.join(TAGGER_NAMES[:-1])} of {TAGGER_NAMES[-1]})", fg="red", err=True)
         raise typer.Exit(2)
+    from pipeline.training_data import load_labelled
+
+    if split not in (None, "train", "dev"):
+        typer.secho(f"fout: onbekende split {split!r} (kies train of dev)", fg="red", err=True)
+        raise typer.Exit(2)
     try:
-        passages = load_gold(gold)
+        labelled = load_labelled(gold, split=split)
     except GoldFormatError as error:
         typer.secho(f"fout: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
+    for warning in labelled.warnings:
+        typer.secho(f"let op: {warning}", fg="yellow", err=True)
+    passages = labelled.passages
+    if not passages:
+        typer.secho("fout: geen passages om te meten (zie de waarschuwingen)", fg="red", err=True)
+        raise typer.Exit(2)
     baseline = RuleTagger()
     if tagger == "rules":
         report = evaluate(passages, baseline)
@@ -314,23 +328,29 @@ def eval_tags(
 def train_tagger(
     save: Annotated[bool, typer.Option("--save/--no-save", help="Write the model to pipeline/models/tagger (default) or only report.")] = True,
 ) -> None:
-    """Retrain the passage tagger on training/tags/*.jsonl (not dev.jsonl) and print dev scores.
+    """Retrain the passage tagger and print its scores on the dev sets beside the rule baseline.
 
-    Features: multilingual-e5-small vectors, lemma and character TF-IDF and the rule cues; area thresholds by 5-fold cross-validation on the training files. Takes a few minutes on 2 cores.
+    Trains on training/tags/*.jsonl (not dev.jsonl) and the "train" reports of training/real_reports/labels.jsonl
+    (passages and labelled sentences; their text is read from ../shared). Features: multilingual-e5-small vectors,
+    lemma and character TF-IDF and the rule cues; area thresholds by 5-fold cross-validation (a report in one fold),
+    tuned on the real report text. Scored on training/tags/dev.jsonl and the "dev" reports. A few minutes on 2 cores.
     """
     from pipeline import tag_model
 
-    _tagger, scores = tag_model.retrain(save=save, log=lambda line: typer.echo(line, err=True))
-    if scores is not None:
+    _tagger, results = tag_model.retrain(save=save, log=lambda line: typer.echo(line, err=True))
+    for name, scores in (results or {}).items():
         text = scores["mode_text"]
         typer.echo(
-            f"dev ({scores['n']} passages): areas macro-F1 {scores['areas_macro_f1']:.3f} (regels {scores['baseline_areas_macro_f1']:.3f}), "
+            f"{name} ({scores['n']} passages): areas macro-F1 {scores['areas_macro_f1']:.3f} (regels {scores['baseline_areas_macro_f1']:.3f}), "
             f"micro-F1 {scores['areas_micro_f1']:.3f} (regels {scores['baseline_areas_micro_f1']:.3f}); "
             f"soort macro-F1 {scores['kind_macro_f1']:.3f} (regels {scores['baseline_kind_macro_f1']:.3f}), "
             f"accuracy {scores['kind_accuracy']:.3f} (regels {scores['baseline_kind_accuracy']:.3f})\n"
-            f"dev, modus text (zonder embedding): areas macro-F1 {text['areas_macro_f1']:.3f}, micro-F1 {text['areas_micro_f1']:.3f}; "
+            f"{name}, modus text (zonder embedding): areas macro-F1 {text['areas_macro_f1']:.3f}, micro-F1 {text['areas_micro_f1']:.3f}; "
             f"soort macro-F1 {text['kind_macro_f1']:.3f}, accuracy {text['kind_accuracy']:.3f}"
         )
+        if "sentences" in scores:
+            typer.echo(f"{name}, soort per zin ({scores['sentences']['n']} zinnen): macro-F1 {scores['sentences']['kind_macro_f1']:.3f} "
+                       f"(regels {scores['sentences'].get('baseline_kind_macro_f1', 0):.3f})")
     if save:
         typer.echo(f"model opgeslagen in {tag_model.MODEL_DIR}")
 

@@ -47,5 +47,21 @@ def format_table(report: EvalReport) -> str:
     if base is not None:
         timing += f" · {base.name}: {base.seconds:.1f} s"
     lines.append(timing)
+    if report.source_sizes:
+        lines.append("")
+        lines.append(f"{'per bron':<22} {'n':>4}  {'gebieden / soort macro-F1':>25}" + (f"   {base.name:>17}" if base else ""))
+        for source, n in report.source_sizes.items():
+            mine = main.by_source[source]
+            text = f"{source:<22} {n:>4}  {mine.areas_macro_f1:>12.3f} {mine.kind_macro_f1:>12.3f}"
+            if base is not None:
+                theirs = base.by_source[source]
+                text += f"   {theirs.areas_macro_f1:>8.3f} {theirs.kind_macro_f1:>8.3f}"
+            lines.append(text)
+    if main.sentences is not None:
+        text = (f"zinnen (soort per zin)  {report.n_sentences:>4}  macro-F1 {main.sentences.kind_macro_f1:.3f}, "
+                f"accuracy {main.sentences.kind_accuracy:.3f}")
+        if base is not None and base.sentences is not None:
+            text += f"   {base.name}: macro-F1 {base.sentences.kind_macro_f1:.3f}"
+        lines.append(text)
     lines.extend(report.notes)
     return "\n".join(lines)

@@ -17,8 +17,11 @@ from core.taxonomy import AREA_SHORT, KIND_LABELS
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_DELIMITER = ";"
 
+# Per statement kind, the sentences that make it (a passage can hold a knelpunt and a succesfactor).
+SENTENCE_COLUMNS = {"knelpunt": "Knelpunten (zinnen)", "succesfactor": "Succesfactoren (zinnen)",
+                    "aanbeveling": "Aanbevelingen (zinnen)"}
 HIT_COLUMNS = ("Gemeente", "Jaar", "Soort uitspraak", "Aandachtsgebieden", "Tekst", "Bestand", "Pagina",
-               "Kop", "Titel rapport", "Uitgever", "Passage-id")
+               "Kop", "Titel rapport", "Uitgever", "Passage-id", *SENTENCE_COLUMNS.values())
 LESSON_COLUMNS = ("Les", "Titel", "Gemeente", "Jaar", "Soort uitspraak", "Aandachtsgebieden", "Notitie", "Tekst",
                   "Bestand", "Pagina", "Status", "Reden herziening", "Vastgelegd door", "Vastgelegd op",
                   "Gewijzigd door", "Gewijzigd op")
@@ -36,6 +39,7 @@ class HitLike(Protocol):
     publisher: str
     areas: list[int]
     kind: str
+    sentences: list[dict[str, Any]]
 
 
 class LessonLike(Protocol):
@@ -67,6 +71,7 @@ def hit_rows(hits: Sequence[HitLike]) -> list[dict[str, Any]]:
             "Gemeente": hit.gemeente, "Jaar": hit.year, "Soort uitspraak": KIND_LABELS.get(hit.kind, hit.kind),
             "Aandachtsgebieden": areas_text(hit.areas), "Tekst": hit.text, "Bestand": hit.file, "Pagina": hit.page,
             "Kop": hit.heading, "Titel rapport": hit.title, "Uitgever": hit.publisher, "Passage-id": hit.passage_id,
+            **{column: " | ".join(s["text"] for s in hit.sentences if s["kind"] == kind) for kind, column in SENTENCE_COLUMNS.items()},
         }
         for hit in hits
     ]

@@ -110,11 +110,24 @@ def search_params(
     return params
 
 
-def badges(hit_areas: Sequence[int], kind: str) -> str:
-    """Markdown badges: the statement kind, then each aandachtsgebied."""
-    parts = [f":{KIND_COLOURS.get(kind, 'gray')}-badge[{kind_option(kind)}]"] if kind else []
+def kind_badge(kind: str) -> str:
+    return f":{KIND_COLOURS.get(kind, 'gray')}-badge[{kind_option(kind)}]"
+
+
+def badges(hit_areas: Sequence[int], kind: str, also: Sequence[str] = ()) -> str:
+    """Markdown badges: the statement kind, the other kinds its sentences make, each aandachtsgebied."""
+    parts = [kind_badge(kind)] if kind else []
+    parts += [f":{KIND_COLOURS.get(k, 'gray')}-badge[ook {k}]" for k in also if k != kind]
     parts += [f":blue-badge[{area_option(a)}]" for a in hit_areas]
     return " ".join(parts) or ":gray-badge[geen aandachtsgebied]"
+
+
+def sentence_kinds_markdown(hit: Hit) -> str:
+    """For a passage that makes more than one kind of statement: its findings, sentence by sentence."""
+    if len(hit.kinds) < 2:
+        return ""
+    lines = [f"- {kind_badge(s['kind'])} {plain_markdown(s['text'])}" for s in hit.sentences if s["kind"] != "beschrijving"]
+    return "\n".join(lines)
 
 
 _MARKDOWN_SPECIALS = {"*": "&#42;", "_": "&#95;", "$": "&#36;", "`": "&#96;", "#": "&#35;", "[": "&#91;",
@@ -196,8 +209,11 @@ def result_card(search: SearchService, hit: Hit, key: str, more_like_this: bool 
         place = f"{hit.gemeente or 'onbekende gemeente'} {hit.year or ''}".strip()
         title = f" · {plain_markdown(hit.title)}" if hit.title else ""
         st.markdown(f"**{plain_markdown(place)}**{title}")
-        st.markdown(badges(hit.areas, hit.kind))
+        st.markdown(badges(hit.areas, hit.kind, hit.kinds))
         st.markdown(snippet_markdown(hit.snippet), unsafe_allow_html=True)
+        per_sentence = sentence_kinds_markdown(hit)
+        if per_sentence:
+            st.markdown(per_sentence, unsafe_allow_html=True)
         st.caption(f"{hit.file}, pagina {hit.page}" + (f" · § {hit.heading}" if hit.heading else ""))
         source = st.expander("Bronpagina bekijken", key=f"bron_{key}", on_change="rerun", icon=":material/description:")
         with source:

@@ -70,3 +70,43 @@ def test_load_gold_skips_comments_and_keeps_fields(tmp_path: Path) -> None:
     assert (passage.line, passage.id, passage.areas, passage.heading) == (2, "g1", (2, 3), "H")
     with pytest.raises(GoldFormatError, match="niet lezen"):
         load_gold(tmp_path / "missing.jsonl")
+
+
+def test_scores_per_source_and_per_sentence_by_hand() -> None:
+    from core.metrics import GoldPassage, GoldSentence, evaluate
+    from core.records import SentenceKind, TaggedPassage
+
+    gold = [
+        GoldPassage(1, "a", "Wachtlijst.", (2,), "knelpunt", source="synthetic"),
+        GoldPassage(2, "b", "Huisarts.", (3,), "succesfactor", source="evaluaties"),
+        GoldPassage(3, "c", "Goed. Maar traag.", (2, 3), "knelpunt", source="evaluaties",
+                    sentences=(GoldSentence(0, 5, "succesfactor"), GoldSentence(6, 17, "knelpunt"))),
+    ]
+
+    class Fixed:
+        """A tagger with fixed answers, so every figure can be worked out by hand."""
+
+        name = "fixed"
+
+        def tag(self, passages):
+            answers = {"a": ((2,), "knelpunt", ()), "b": ((4,), "succesfactor", ()),
+                       "c": ((2,), "knelpunt", (SentenceKind(0, 5, "succesfactor"), SentenceKind(6, 17, "beschrijving")))}
+            return [TaggedPassage(p, answers[p.passage_id][0], {}, answers[p.passage_id][1], 1.0, answers[p.passage_id][2]) for p in passages]
+
+    report = evaluate(gold, Fixed())
+    data = report.to_json()
+    assert report.source_sizes == {"evaluaties": 2, "synthetic": 1}
+    # synthetic: area 2 TP → 1.0; kind right → 1.0
+    assert data["by_source"]["synthetic"]["areas_macro_f1"] == 1.0
+    assert data["by_source"]["synthetic"]["kind_macro_f1"] == 1.0
+    # evaluaties: area 2 TP (c) → 1; area 3 FN twice (b, c) → 0; area 4 FP (b) → 0: (1 + 0 + 0) / 3
+    assert data["by_source"]["evaluaties"]["areas_macro_f1"] == pytest.approx(1 / 3, abs=1e-4)
+    # kinds both right: succesfactor 1, knelpunt 1 → 1.0
+    assert data["by_source"]["evaluaties"]["kind_macro_f1"] == 1.0
+    # sentences of c: succesfactor right; knelpunt predicted beschrijving → knelpunt FN, beschrijving FP:
+    # succesfactor 1, knelpunt 0, beschrijving 0 → macro (1 + 0 + 0) / 3, accuracy 1/2
+    assert data["sentences"]["n"] == 2
+    assert data["sentences"]["kind_macro_f1"] == pytest.approx(1 / 3, abs=1e-4)
+    assert data["sentences"]["kind_accuracy"] == 0.5
+    # all passages together: areas 2: TP2 → 1; 3: FN2 → 0; 4: FP1 → 0
+    assert report.main.scores.areas_macro_f1 == pytest.approx(1 / 3)

@@ -47,3 +47,35 @@ def test_cli_malformed_gold_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "tags", str(path), "--tagger", "rules"])
     assert result.exit_code == 2
     assert "regel 2" in result.output and "aandachtsgebied 0" in result.output
+
+
+def test_cli_scores_per_source_by_hand(tmp_path: Path) -> None:
+    """The rule tagger gives (2,) knelpunt and (3,) aanbeveling to these two lines (tests/pipeline/test_tag_rules.py)."""
+    rows = [
+        {"text": "De wachtlijsten bij het wijkteam zijn opgelopen en de werkdruk en caseload zijn hoog.", "areas": [2], "kind": "knelpunt", "source": "echt"},
+        {"text": "Wij adviseren de gemeente de samenwerking met huisartsen en de POH-GGZ te versterken.", "areas": [4], "kind": "succesfactor", "source": "synthetisch"},
+    ]
+    gold = tmp_path / "g.jsonl"
+    gold.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "tags", str(gold), "--tagger", "rules", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    # echt: area 2 TP, kind right → 1.0 / 1.0. synthetisch: area 3 FP, area 4 FN, kind wrong → 0 / 0.
+    assert data["by_source"]["echt"] == {**data["by_source"]["echt"], "n": 1, "areas_macro_f1": 1.0, "kind_macro_f1": 1.0}
+    assert data["by_source"]["synthetisch"]["areas_macro_f1"] == 0.0 and data["by_source"]["synthetisch"]["kind_macro_f1"] == 0.0
+    # together: areas 2 → 1, 3 → 0, 4 → 0: 1/3; kinds knelpunt 1, aanbeveling 0, succesfactor 0: 1/3
+    assert data["areas_macro_f1"] == pytest.approx(1 / 3, abs=1e-4) and data["kind_macro_f1"] == pytest.approx(1 / 3, abs=1e-4)
+    assert "per bron" in result.stderr
+
+
+def test_cli_split_and_pointer_lines_without_shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIJKKENNIS_SHARED", str(tmp_path / "nergens"))
+    lines = [{"id": "x", "corpus": "evaluaties", "file": "texts/r.txt", "start": 0, "end": 10, "sha1": "abc", "areas": [], "kind": "beschrijving", "split": "dev"},
+             {"text": "De wachtlijsten bij het wijkteam zijn opgelopen.", "areas": [2], "kind": "knelpunt", "split": "dev"},
+             {"text": "Wij adviseren de gemeente de samenwerking te versterken.", "areas": [3], "kind": "aanbeveling", "split": "train"}]
+    gold = tmp_path / "g.jsonl"
+    gold.write_text("\n".join(json.dumps(r) for r in lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "tags", str(gold), "--tagger", "rules", "--split", "dev", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1])["n"] == 1
+    assert "ontbreekt" in result.stderr

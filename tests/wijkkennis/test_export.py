@@ -83,3 +83,14 @@ def test_curated_lessons_export_with_status_and_audit_fields(tmp_path: Path) -> 
     assert (record["Bestand"], record["Pagina"], record["Gemeente"], record["Jaar"]) == ("zwolle.pdf", "3", "Zwolle", "2019")
     sheet = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(rows, export.LESSON_COLUMNS, "Lessen")))["Lessen"]
     assert sheet.cell(row=2, column=2).value == "Wachtlijsten terugdringen"
+
+
+def test_results_say_which_sentence_is_which_kind() -> None:
+    text = "De samenwerking met huisartsen is een sterkte. Knelpunt is de versnipperde regie."
+    sentences = [{"start": 0, "end": 46, "kind": "succesfactor", "text": text[:46]},
+                 {"start": 47, "end": len(text), "kind": "knelpunt", "text": text[47:]}]
+    rows = read_csv(export.to_csv(export.hit_rows([hit(text=text, sentences=sentences)]), export.HIT_COLUMNS))
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["Succesfactoren (zinnen)"] == "De samenwerking met huisartsen is een sterkte."
+    assert first["Knelpunten (zinnen)"] == "Knelpunt is de versnipperde regie."
+    assert first["Aanbevelingen (zinnen)"] == ""

@@ -1,0 +1,103 @@
+"""Label lines that point into ../shared: resolved, checked, and skipped (with a warning) when gone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.gold import text_fingerprint
+from pipeline.tag_model import REAL_REPORTS
+from pipeline.training_data import load_labelled
+
+TEXT = "Titel\n\nDe samenwerking met huisartsen is een sterkte. Knelpunt is de versnipperde regie.\n"
+
+
+def shared_with_text(tmp_path: Path) -> Path:
+    folder = tmp_path / "shared" / "corpus" / "evaluaties" / "texts"
+    folder.mkdir(parents=True)
+    (folder / "r.txt").write_text(TEXT, encoding="utf-8")
+    return tmp_path / "shared"
+
+
+def span_line(**changes: object) -> dict[str, object]:
+    start = TEXT.index("De samenwerking")
+    end = len(TEXT.rstrip())
+    split = TEXT.index("Knelpunt")
+    line = {"id": "ev-r-p01", "corpus": "evaluaties", "file": "texts/r.txt", "start": start, "end": end,
+            "sha1": text_fingerprint(TEXT[start:end]), "areas": [3, 6], "kind": "knelpunt", "source": "evaluaties",
+            "split": "dev", "sentences": [{"start": start, "end": split - 1, "areas": [3], "kind": "succesfactor"},
+                                          {"start": split, "end": end, "areas": [6], "kind": "knelpunt"}]}
+    line.update(changes)
+    return line
+
+
+def write(path: Path, *lines: dict[str, object]) -> Path:
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_span_resolves_with_its_sentences(tmp_path: Path) -> None:
+    shared = shared_with_text(tmp_path)
+    text_line = {"id": "s-1", "text": "Een synthetische passage.", "areas": [], "kind": "beschrijving", "source": "synthetic"}
+    labelled = load_labelled(write(tmp_path / "l.jsonl", span_line(), text_line), shared=shared)
+    assert not labelled.warnings
+    passage = labelled.passages[0]
+    assert passage.text.startswith("De samenwerking") and passage.text.endswith("regie.")
+    assert [(s.kind, passage.text[s.start:s.end]) for s in passage.sentences] == [
+        ("succesfactor", "De samenwerking met huisartsen is een sterkte."), ("knelpunt", "Knelpunt is de versnipperde regie.")]
+    assert [s.id for s in labelled.sentences] == ["ev-r-p01-z1", "ev-r-p01-z2"]
+    assert labelled.sentences[0].source == "evaluaties (zinnen)" and labelled.sentences[1].areas == (6,)
+    assert [p.id for p in load_labelled(tmp_path / "l.jsonl", shared=shared, split="train").passages] == ["s-1"]
+
+
+def test_changed_or_missing_text_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    shared = shared_with_text(tmp_path)
+    changed = write(tmp_path / "l.jsonl", span_line(sha1="000000000000"), span_line(id="ev-r-p02", file="texts/weg.txt"))
+    labelled = load_labelled(changed, shared=shared)
+    assert labelled.passages == []
+    assert any("veranderd" in w for w in labelled.warnings) and any("ontbreekt" in w for w in labelled.warnings)
+    without = load_labelled(write(tmp_path / "m.jsonl", span_line()), shared=tmp_path / "nergens")
+    assert without.passages == [] and "ontbreekt" in without.warnings[0]
+
+
+def test_a_passage_of_a_pdf_resolves_through_the_projects_own_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pdf_factory import write_pdf
+
+    from core.config import load_settings
+    from pipeline.extract import extract_pages
+    from pipeline.segment import segment
+
+    monkeypatch.setenv("WIJKKENNIS_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "shared" / "corpus" / "sociaal-domein"
+    folder.mkdir(parents=True)
+    lines = ["# Bevindingen", "Het wijkteam werkt nauw samen met de huisartsen in de wijk en bespreekt elke maand",
+             "de gezinnen waar zorgen over zijn. Die samenwerking wordt door beide partijen gewaardeerd.",
+             "De wachtlijst voor ondersteuning is in het afgelopen jaar opgelopen tot twaalf weken."]
+    pdf = write_pdf(folder / "rapport.pdf", [lines, lines])
+    settings = load_settings()
+    passage = segment("d", pdf.name, extract_pages(pdf)[0], settings.passage_min_chars, settings.passage_max_chars)[-1]
+    line = {"id": "r-1", "corpus": "sociaal-domein", "file": pdf.name, "page": passage.page,
+            "sha1": text_fingerprint(passage.text), "areas": [3], "kind": "succesfactor", "source": "sociaal-domein"}
+    labelled = load_labelled(write(tmp_path / "l.jsonl", line), shared=tmp_path / "shared")
+    assert [p.text for p in labelled.passages] == [passage.text] and not labelled.warnings
+
+
+def test_the_real_report_labels_resolve(shared_corpus: Path) -> None:
+    """training/real_reports: every line still points at its text; enough real units and reports."""
+    labelled = load_labelled(REAL_REPORTS)
+    assert not labelled.warnings, labelled.warnings[:3]
+    reports = {p.id.rsplit("-p", 1)[0] for p in labelled.passages}
+    assert len(labelled.passages) + len(labelled.sentences) >= 600 and len(reports) >= 40
+    dev = {p.id.rsplit("-p", 1)[0] for p in labelled.passages if p.split == "dev"}
+    train = {p.id.rsplit("-p", 1)[0] for p in labelled.passages if p.split == "train"}
+    assert dev and train and not dev & train  # split by report
+    import csv
+
+    with (shared_corpus / "evaluaties" / "manifest.csv").open(encoding="utf-8") as handle:
+        titles = {row["file"].removesuffix(".pdf"): row["title"].strip().lower() for row in csv.DictReader(handle)}
+    with (shared_corpus / "evaluaties" / "held-out.csv").open(encoding="utf-8") as handle:
+        held_out = {row["title"].strip().lower() for row in csv.DictReader(handle)}
+    labelled_titles = {titles[report.removeprefix("ev-")] for report in reports}
+    assert len(labelled_titles) == len(reports) and not labelled_titles & held_out  # never the held-out reports

@@ -1,0 +1,28 @@
+"""Pieces of the result card that need no running app."""
+
+from __future__ import annotations
+
+from index.query import Hit
+from wijkkennis import ui
+
+
+def make_hit(text: str, kind: str, sentences: list[dict[str, object]]) -> Hit:
+    return Hit(passage_id="d:1:0", doc_id="d", text=text, snippet=text, file="r.pdf", page=1, heading="", title="",
+               gemeente="Zwolle", gemeentecode="GM0193", provincie="Overijssel", year=2022, publisher="", areas=[3],
+               kind=kind, ocr=False, score=1.0, sentences=sentences)  # type: ignore[arg-type]
+
+
+def test_a_mixed_passage_shows_its_findings_sentence_by_sentence() -> None:
+    text = "Goed: de huisartsen zijn betrokken. Maar de regie is versnipperd."
+    hit = make_hit(text, "knelpunt", [{"start": 0, "end": 35, "kind": "succesfactor", "text": text[:35]},
+                                      {"start": 36, "end": len(text), "kind": "knelpunt", "text": text[36:]}])
+    assert ui.badges(hit.areas, hit.kind, hit.kinds).startswith(":red-badge[Knelpunt] :green-badge[ook succesfactor]")
+    lines = ui.sentence_kinds_markdown(hit).splitlines()
+    assert len(lines) == 2 and "Succesfactor" in lines[0] and "huisartsen" in lines[0] and "Knelpunt" in lines[1]
+
+
+def test_a_passage_of_one_kind_shows_no_sentence_list() -> None:
+    text = "De regie is versnipperd. Gezinnen hebben veel hulpverleners."
+    hit = make_hit(text, "knelpunt", [{"start": 0, "end": 24, "kind": "knelpunt", "text": text[:24]},
+                                      {"start": 25, "end": len(text), "kind": "knelpunt", "text": text[25:]}])
+    assert ui.sentence_kinds_markdown(hit) == "" and "ook" not in ui.badges(hit.areas, hit.kind, hit.kinds)
