@@ -123,6 +123,7 @@ def test_search_and_open_a_source_page(page: Any, app_url: str) -> None:
     assert "q=wachtlijsten+en+werkdruk" in page.url, "the query lives in the URL"
     expect(page.get_by_text("Zwolle 2019").first).to_be_visible()
     assert source_captions(page)[0].startswith("zwolle-evaluatie-wijkteams-2019.pdf, pagina 3")
+    page.locator("mark").first.wait_for()  # the snippets render after the captions on a busy machine
     highlighted = page.locator("mark").all_inner_texts()
     assert {"wachtlijsten", "werkdruk"} <= {t.lower() for t in highlighted}
 
