@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from core.records import Passage  # noqa: E402
 from pipeline.tag_model import TRAINING_DIR, TrainedTagger, embedding_text  # noqa: E402
 from pipeline.tag_rules import RuleTagger  # noqa: E402
+from pipeline.training_data import load_labelled  # noqa: E402
 
 
 def best_rate(label: str, n: int, run: Callable[[], object], rounds: int) -> tuple[float, float]:
@@ -56,7 +57,8 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     args = parser.parse_args()
 
-    texts = [json.loads(line)["text"] for path in sorted(TRAINING_DIR.glob("*.jsonl")) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # Lines that point into ../shared are resolved (and skipped without it): the same texts as before.
+    texts = [p.text for p in load_labelled(sorted(TRAINING_DIR.glob("*.jsonl"))).passages]
     texts = texts[: args.n]
     passages = [Passage(f"b:{i}", "bench", "bench.pdf", 1, "", text, i) for i, text in enumerate(texts)]
     n = len(passages)
