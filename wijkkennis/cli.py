@@ -93,7 +93,7 @@ def ingest(
 def search(
     query: Annotated[str, typer.Argument(help="Vraag of zoektermen in gewoon Nederlands.")],
     area: Annotated[Optional[list[str]], typer.Option("--area", "-a", help="Aandachtsgebied 1–10 (or part of its name); repeatable.")] = None,  # noqa: UP045
-    kind: Annotated[Optional[str], typer.Option("--kind", "-k", help=f"Soort uitspraak: {', '.join(KINDS)}.")] = None,  # noqa: UP045
+    kind: Annotated[Optional[str], typer.Option("--kind", "-k", help=f"Soort uitspraak: {', '.join(KINDS)} (the passage's main kind, or that of one of its sentences).")] = None,  # noqa: UP045
     gemeente: Annotated[Optional[list[str]], typer.Option("--gemeente", "-g", help="Gemeente (name, former name or GMxxxx); repeatable.")] = None,  # noqa: UP045
     provincie: Annotated[Optional[str], typer.Option(help="Provincie, e.g. Overijssel.")] = None,  # noqa: UP045
     grootteklasse: Annotated[Optional[str], typer.Option(help="Size class: <10k, 10-20k, 20-50k, 50-100k, 100-250k, >=250k.")] = None,  # noqa: UP045
@@ -134,10 +134,16 @@ def search(
         return
     for rank, hit in enumerate(hits, 1):
         areas = ", ".join(f"{a} {AREA_SHORT[a]}" for a in hit.areas) or "—"
-        typer.secho(f"{rank}. {hit.gemeente or '?'} {hit.year or ''} · {hit.file} p. {hit.page} · {hit.kind} · {areas}", bold=True)
+        kinds = " + ".join(hit.kinds)
+        typer.secho(f"{rank}. {hit.gemeente or '?'} {hit.year or ''} · {hit.file} p. {hit.page} · {kinds} · {areas}", bold=True)
         if hit.heading:
             typer.echo(f"   § {hit.heading}")
-        typer.echo(f"   {hit.snippet}\n")
+        typer.echo(f"   {hit.snippet}")
+        if len(hit.kinds) > 1:  # a mixed passage: which sentence says what
+            for sentence in hit.sentences:
+                if sentence["kind"] != "beschrijving":
+                    typer.echo(f"     [{sentence['kind']}] {sentence['text']}")
+        typer.echo("")
 
 
 @app.command()
