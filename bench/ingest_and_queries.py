@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from core.config import Settings, load_settings
+from core.config import Settings, load_settings, shared_dir
 from pipeline.cache import package_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -741,7 +741,7 @@ def format_targets(result: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------------- run
 def default_corpora() -> list[tuple[str, Path]]:
     corpora = [("demo", REPO / "corpus")]
-    shared = Path(os.environ.get("WIJKKENNIS_SHARED", REPO.parent / "shared")) / "corpus" / "sociaal-domein"
+    shared = shared_dir() / "corpus" / "sociaal-domein"
     if shared.is_dir():
         corpora.append(("sociaal-domein", shared))
     return corpora

@@ -40,19 +40,11 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from core.gold import GoldFormatError, fail, parse_lines, read_lines
-from core.records import Passage, TaggedPassage
+from core.records import Passage, TaggedPassage, Tagger
 from core.taxonomy import AREAS, KINDS
-
-
-class Tagger(Protocol):
-    """What scoring needs of a tagger (``pipeline.tag.Tagger`` has this shape)."""
-
-    name: str
-
-    def tag(self, passages: Sequence[Passage]) -> list[TaggedPassage]: ...
 
 
 @dataclass(frozen=True)
@@ -236,8 +228,15 @@ class EvalReport:
     main: TaggerResult
     baseline: TaggerResult | None = None
     notes: list[str] = field(default_factory=list)
-    source_sizes: dict[str, int] = field(default_factory=dict)
-    n_sentences: int = 0
+
+    @property
+    def source_sizes(self) -> dict[str, int]:
+        """Gold passages per source (empty when the gold lines name none)."""
+        return {source: scores.n for source, scores in self.main.by_source.items()}
+
+    @property
+    def n_sentences(self) -> int:
+        return self.main.sentences.n if self.main.sentences is not None else 0
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"tagger": self.main.name, "n": self.n, **self.main.scores.summary()}
@@ -316,10 +315,6 @@ def evaluate(gold: Sequence[GoldPassage], tagger: Tagger, baseline: Tagger | Non
     lines name one, and for the sentence kinds when they list labelled sentences."""
     tagged, seconds = predict(tagger, gold)
     report = EvalReport(len(gold), _result(tagger.name, gold, tagged, seconds))
-    sources = sorted({g.source for g in gold if g.source})
-    if sources:
-        report.source_sizes = {source: sum(g.source == source for g in gold) for source in sources}
-    report.n_sentences = sum(len(g.sentences) for g in gold)
     if baseline is not None:
         base_tagged, base_seconds = predict(baseline, gold)
         report.baseline = _result(baseline.name, gold, base_tagged, base_seconds)

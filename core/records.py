@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 BlockKind = Literal["heading", "paragraph", "table"]
 
@@ -85,3 +86,12 @@ class TaggedPassage:
     def kinds(self) -> frozenset[str]:
         """Every statement kind the passage makes: its main kind and its sentences' kinds."""
         return frozenset({self.kind, *(s.kind for s in self.sentences)})
+
+
+class Tagger(Protocol):
+    """The tagging stage, Passage → TaggedPassage: every tagger (``pipeline.tag``) has this shape,
+    and the tag scoring (``core.metrics``) needs no more."""
+
+    name: str
+
+    def tag(self, passages: Sequence[Passage]) -> list[TaggedPassage]: ...

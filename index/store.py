@@ -75,12 +75,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 KIND_CODES = {"knelpunt": 1, "succesfactor": 2, "aanbeveling": 3, "beschrijving": 4}
-# Columns added after the first release, with how to fill them in an older index.
-ADDED_COLUMNS = {
-    "sentence_kinds": ("TEXT DEFAULT '[]'", None),
-    "kind_mask": ("INTEGER DEFAULT 0", "UPDATE passages SET kind_mask = "
-                  + "CASE kind " + " ".join(f"WHEN '{k}' THEN {1 << c}" for k, c in KIND_CODES.items()) + " ELSE 0 END"),
-}
+# Columns added after the first release (an older index gets them when it is opened).
+ADDED_COLUMNS = {"sentence_kinds": "TEXT DEFAULT '[]'", "kind_mask": "INTEGER DEFAULT 0"}
 
 
 def kind_mask(kinds: Iterable[str]) -> int:
@@ -222,16 +218,19 @@ class Store:
         self._next_load_attempt = 0.0
 
     def _add_missing_columns(self) -> None:
-        """Bring an index written by an older version up to this schema (its data stays)."""
+        """Bring an index written by an older version up to this schema (its data stays): its
+        passages have no sentence kinds, so their kind mask is their main kind's."""
         present = {row["name"] for row in self.db.execute("PRAGMA table_info(passages)")}
-        for name, (declaration, fill) in ADDED_COLUMNS.items():
+        for name, declaration in ADDED_COLUMNS.items():
             if name in present:
                 continue
-            # A read-only index is read as it is.
+            # A read-only index is read as it is (``passage_columns`` says what it has).
             with contextlib.suppress(sqlite3.OperationalError), self.db:
                 self.db.execute(f"ALTER TABLE passages ADD COLUMN {name} {declaration}")
-                if fill:
-                    self.db.execute(fill)
+                if name == "kind_mask":
+                    self.db.executemany("UPDATE passages SET kind_mask = ? WHERE kind = ?", [(kind_mask([k]), k) for k in KIND_CODES])
+                present.add(name)
+        self.passage_columns = frozenset(present)
 
     # ----------------------------------------------------------------- chroma
     @property
@@ -600,11 +599,13 @@ class Store:
 
     def rebuild_lexical(self, generation: int | None = None) -> lexical.LexicalIndex:
         """BM25 over the complete passages, stamped with the generation they were read at."""
+        # An older read-only index has no kind masks: its main kinds are used (below).
+        mask = "p.kind_mask" if "kind_mask" in self.passage_columns else "0 AS kind_mask"
         # One read transaction: the generation and the rows come from the same snapshot.
         with self._read_snapshot():
             snapshot_generation = self.generation
             rows = self.db.execute(
-                """SELECT p.passage_id, p.lex, p.area_mask, p.kind, p.kind_mask, d.year, d.doc_id, d.gemeentecode, d.provincie,
+                f"""SELECT p.passage_id, p.lex, p.area_mask, p.kind, {mask}, d.year, d.doc_id, d.gemeentecode, d.provincie,
                           d.grootteklasse, d.g40, d.publisher
                    FROM passages p JOIN documents d USING (doc_id) WHERE d.status = 'complete'
                    ORDER BY p.rowid"""

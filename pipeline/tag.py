@@ -6,17 +6,10 @@ the trained tagger (``pipeline.tag_model``) or the rule baseline (``pipeline.tag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
-
-from core.records import Passage, TaggedPassage
+from core.records import Tagger
 from pipeline.tag_rules import RuleTagger
 
-
-class Tagger(Protocol):
-    name: str
-
-    def tag(self, passages: Sequence[Passage]) -> list[TaggedPassage]: ...
+__all__ = ["TAGGER_NAMES", "Tagger", "load_tagger"]
 
 
 TAGGER_NAMES: tuple[str, ...] = ("trained", "trained-text", "rules")

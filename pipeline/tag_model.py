@@ -37,7 +37,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -356,7 +356,7 @@ class Dataset:
     texts: list[str]
     areas: np.ndarray  # (n, 10) 0/1
     kinds: np.ndarray  # (n,) index into KINDS
-    sources: list[str] = field(default_factory=list)
+    sources: list[str]  # "synthetic" for lines that name no source
 
     @classmethod
     def from_gold(cls, gold: Sequence[GoldPassage]) -> Dataset:
@@ -376,11 +376,11 @@ class Dataset:
 
     @property
     def real(self) -> np.ndarray:
-        return np.array([s != "synthetic" or i.startswith("r-") for i, s in zip(self.ids, self.sources or ["synthetic"] * len(self.ids), strict=True)])
+        return np.array([s != "synthetic" or i.startswith("r-") for i, s in zip(self.ids, self.sources, strict=True)])
 
     @property
     def weights(self) -> np.ndarray:
-        sentence = np.array([s.endswith(SENTENCE_SOURCE_SUFFIX) for s in self.sources or [""] * len(self.ids)])
+        sentence = np.array([s.endswith(SENTENCE_SOURCE_SUFFIX) for s in self.sources])
         return np.where(self.real, REAL_WEIGHT, 1.0) * np.where(sentence, SENTENCE_WEIGHT, 1.0)
 
     @property
@@ -390,7 +390,7 @@ class Dataset:
 
     def subset(self, rows: np.ndarray) -> Dataset:
         return Dataset([self.ids[i] for i in rows], [self.texts[i] for i in rows], self.areas[rows], self.kinds[rows],
-                       [self.sources[i] for i in rows] if self.sources else [])
+                       [self.sources[i] for i in rows])
 
 
 def _fit(data: Dataset, features: Features, word: TfidfBlock, char: TfidfBlock, thresholds: dict[str, np.ndarray]) -> TrainedTagger:
@@ -440,11 +440,9 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print,
     from sklearn.model_selection import GroupKFold
 
     files = list(files) if files is not None else training_files()
-    data = Dataset.load(files, log=log)
-    if real_reports is not None and real_reports.is_file():
-        real = Dataset.load([real_reports], split="train", sentences=TRAIN_ON_SENTENCES, log=log)
-        data = Dataset(data.ids + real.ids, data.texts + real.texts, np.vstack([data.areas, real.areas]),
-                       np.concatenate([data.kinds, real.kinds]), data.sources + real.sources)
+    label_files = [*files, *([real_reports] if real_reports is not None and real_reports.is_file() else [])]
+    # Lines without a split (the training files) count as train; the real reports' dev lines drop out.
+    data = Dataset.load(label_files, split="train", sentences=TRAIN_ON_SENTENCES, log=log)
     start = time.perf_counter()
     log(f"{len(data.texts)} eenheden ({int(data.real.sum())} echte rapporttekst); embedden met {FEATURE_EMBEDDER} …")
     vectors = TrainedTagger.embed(data.texts)
@@ -469,10 +467,9 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print,
         cv[mode] = score(truth, guesses).summary()
         rows = np.flatnonzero(data.real)
         cv[f"{mode}_real"] = score([truth[i] for i in rows], [guesses[i] for i in rows]).summary()
-    counted = [*files, *([real_reports] if real_reports is not None and real_reports.is_file() else [])]
     tagger.meta = {
         "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "training_files": {p.name: sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()) for p in counted},
+        "training_files": {p.name: sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()) for p in label_files},
         "n_train": len(data.texts), "n_real": int(data.real.sum()), "real_weight": REAL_WEIGHT,
         "sentence_weight": SENTENCE_WEIGHT, "block_c": BLOCK_C,
         "thresholds_tuned_on": "mean F1 of real and synthetic" if balance is not None else "all", "cv": cv,

@@ -20,7 +20,6 @@ warning says so, so training and evaluation run on what is there.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import shared_dir
-from core.gold import GoldFormatError, fail, json_object, read_lines, text_fingerprint
+from core.gold import GoldFormatError, fail, parse_lines, read_lines, text_fingerprint
 from core.metrics import GoldPassage, GoldSentence, gold_passage
 
 SENTENCE_SOURCE_SUFFIX = " (zinnen)"
@@ -75,22 +74,20 @@ def _plain_text(path: Path) -> str:
 
 @lru_cache(maxsize=32)
 def _pdf_passages(path: Path) -> dict[int, dict[str, str]]:
-    """page → {fingerprint: text} of the project's own reading of a PDF (page cache first)."""
+    """page → {fingerprint: text} of the project's own reading of a PDF: the pages ingest would
+    get (page cache first, else ``extract_document``), segmented with the configured sizes."""
     from core.config import load_settings
-    from pipeline.cache import PageCache
-    from pipeline.extract import extract_pages
+    from pipeline.cache import PageCache, cached_then_extracted
+    from pipeline.metadata import file_sha256
+    from pipeline.read import ExtractTask, extract_document
     from pipeline.segment import segment
 
     settings = load_settings()
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    task = ExtractTask.for_settings(path, settings)
     cache = PageCache.for_settings(settings) if settings.page_cache else None
-    cached = cache.get(sha) if cache else None
-    if cached is None:
-        pages, warnings = extract_pages(path, max_pages=settings.max_pages, max_file_mb=settings.max_file_mb)
-        if cache:
-            cache.put(sha, pages, warnings)
-    else:
-        pages = cached[0]
+    [(_, (pages, _warnings), _)] = cached_then_extracted(
+        [task], {path: file_sha256(path)}, cache, lambda misses: [(t, extract_document(t), "") for t in misses]
+    )
     by_page: dict[int, dict[str, str]] = {}
     for passage in segment("labels", path.name, pages, settings.passage_min_chars, settings.passage_max_chars):
         by_page.setdefault(passage.page, {})[text_fingerprint(passage.text)] = passage.text
@@ -144,10 +141,7 @@ def parse_labelled(lines: Iterable[str], shared: Path | None = None, name: str =
     shared = shared_dir() if shared is None else shared
     result = Labelled()
     missing_shared = 0
-    for number, raw in enumerate(lines, 1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        data = json_object(number, raw)
+    for number, data in parse_lines(lines, lambda number, data: (number, data), "passages"):
         if not is_pointer(data):
             result.passages.append(gold_passage(number, data))
             continue
@@ -169,8 +163,6 @@ def parse_labelled(lines: Iterable[str], shared: Path | None = None, name: str =
         result.passages.append(passage)
     if missing_shared:
         result.warnings.append(f"{name}: {missing_shared} regels verwijzen naar {shared}, dat ontbreekt: overgeslagen")
-    if not result.passages and not result.warnings:
-        raise GoldFormatError("het gold-bestand bevat geen passages")
     return result
 
 

@@ -78,3 +78,7 @@ def test_an_index_from_before_sentence_kinds_is_upgraded(tmp_path: Path) -> None
         row = store.db.execute("SELECT kind_mask, sentence_kinds FROM passages").fetchone()
         assert row["kind_mask"] == 1 << 3 and row["sentence_kinds"] == "[]"
         assert store.passages(["d:1:0"])["d:1:0"]["sentence_kinds"] == []
+        assert store.rebuild_lexical().columns["kind_mask"].tolist() == [1 << 3]
+        # an older index that could not be upgraded (read-only) falls back to the main kinds
+        store.passage_columns = store.passage_columns - {"kind_mask", "sentence_kinds"}
+        assert store.rebuild_lexical().columns["kind_mask"].tolist() == [1 << 3]
