@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from core.records import Block, Page
+from pipeline.reading_order import blocks_in_order
 
 
 class ExtractionError(Exception):
@@ -190,47 +191,6 @@ def _words_to_lines(words: Sequence[dict]) -> list[Line]:
     return [line for line in lines if line.text]
 
 
-def _column_split(words: Sequence[dict], page_width: float) -> float | None:
-    """The x of a gutter that splits most lines into two columns, or None.
-
-    A gutter is a vertical band in the middle of the page that almost no word crosses, with
-    plenty of words on both sides.
-    """
-    if len(words) < 40:
-        return None
-    lo, hi = page_width * 0.3, page_width * 0.7
-    step = 2.0
-    best: tuple[int, float] | None = None
-    x = lo
-    while x <= hi:
-        crossing = sum(1 for w in words if w["x0"] < x < w["x1"])
-        if best is None or crossing < best[0]:
-            best = (crossing, x)
-        x += step
-    if best is None:
-        return None
-    crossing, gutter = best
-    left = sum(1 for w in words if w["x1"] <= gutter)
-    right = sum(1 for w in words if w["x0"] >= gutter)
-    if crossing > 0.05 * len(words) or min(left, right) < 0.2 * len(words):
-        return None
-    # A river of spaces in justified text also leaves a band few words cross; a real gutter
-    # is wide: on rows with words on both sides, the gap there is far wider than a space.
-    rows: dict[int, list[dict]] = {}
-    for w in words:
-        rows.setdefault(round(w["top"]), []).append(w)
-    gaps = []
-    for row in rows.values():
-        left_x1 = [w["x1"] for w in row if w["x1"] <= gutter]
-        right_x0 = [w["x0"] for w in row if w["x0"] >= gutter]
-        crossed = any(w["x0"] < gutter < w["x1"] for w in row)
-        if left_x1 and right_x0 and not crossed:
-            gaps.append(min(right_x0) - max(left_x1))
-    if len(gaps) < 5 or statistics.median(gaps) < 12:
-        return None
-    return gutter
-
-
 def _table_rows(table: object) -> str:
     rows = []
     for row in table.extract():  # type: ignore[attr-defined]
@@ -247,12 +207,30 @@ def _inside(word: dict, bbox: tuple[float, float, float, float]) -> bool:
     return x0 <= cx <= x1 and top <= cy <= bottom
 
 
+def _is_watermark(char: dict, usual_size: float) -> bool:
+    """A glyph of a stamp or watermark ("CONCEPT" across the page): set diagonally or huge.
+
+    Such glyphs merge into the words they overlap and close the gutters between columns.
+    Text turned a quarter (a sidebar set vertically) is not diagonal and stays.
+    """
+    a, b, c, d = (abs(v) for v in char.get("matrix", (1, 0, 0, 1))[:4])
+    diagonal = min(a, b) > 0.2 * max(a, b, 1e-9) or min(c, d) > 0.2 * max(c, d, 1e-9)
+    return diagonal or char.get("size", 0.0) > 4 * max(usual_size, 1.0)
+
+
 def read_raw_page(page: object, number: int) -> RawPage:
     """One pdfplumber page → lines in reading order (columns resolved) and tables."""
+    sizes = [c.get("size", 0.0) for c in page.chars[:5000]]  # type: ignore[attr-defined]
+    if sizes:
+        usual = statistics.median(sizes)
+        if any(_is_watermark(c, usual) for c in page.chars):  # type: ignore[attr-defined]
+            page = page.filter(lambda obj: obj.get("object_type") != "char" or not _is_watermark(obj, usual))  # type: ignore[attr-defined]
     words = page.extract_words(  # type: ignore[attr-defined]
-        extra_attrs=["size", "fontname"], keep_blank_chars=False, use_text_flow=False
+        extra_attrs=["size", "fontname"], keep_blank_chars=False, use_text_flow=False, return_chars=True
     )
     chars = page.chars  # type: ignore[attr-defined]
+    position = {id(c): i for i, c in enumerate(chars)}  # the content stream's drawing order
+    stream = {id(w): min((position.get(id(c), 0) for c in w.pop("chars")), default=0) for w in words}
     visible = sum(1 for c in chars if not c.get("text", " ").isspace())
     cid_count = sum(1 for w in words if CID_RE.search(w["text"]))
     tables: list[tuple[float, str]] = []
@@ -271,41 +249,8 @@ def read_raw_page(page: object, number: int) -> RawPage:
             tables.append((table.bbox[1], rendered))
     width = float(page.width)  # type: ignore[attr-defined]
     height = float(page.height)  # type: ignore[attr-defined]
-    body = [w for w in words if height * MARGIN_FRACTION < w["top"] < height * (1 - MARGIN_FRACTION)]
-    gutter = _column_split(body, width)
-    lines = _words_to_lines(words) if gutter is None else _columns_in_order(words, gutter)
+    lines = [line for block in blocks_in_order(words, width, stream) for line in _words_to_lines(block)]
     return RawPage(number, height, tuple(lines), tuple(tables), visible, cid_count)
-
-
-def _columns_in_order(words: Sequence[dict], gutter: float) -> list[Line]:
-    """Full-width lines above the columns, then the left column, the right one, then the rest."""
-    rows: dict[int, list[dict]] = {}
-    for w in words:
-        rows.setdefault(round(w["top"]), []).append(w)
-    spanning_words = []
-    for row in rows.values():
-        left_x1 = max((w["x1"] for w in row if w["x1"] <= gutter), default=None)
-        right_x0 = min((w["x0"] for w in row if w["x0"] >= gutter), default=None)
-        crossed = any(w["x0"] < gutter < w["x1"] for w in row)
-        # A row that runs through the gutter with ordinary word spacing is a full-width line.
-        if crossed or (left_x1 is not None and right_x0 is not None and right_x0 - left_x1 < 10):
-            spanning_words.extend(row)
-    spanning_ids = {id(w) for w in spanning_words}
-    rest = [w for w in words if id(w) not in spanning_ids]
-    spanning = _words_to_lines(spanning_words)
-    left = _words_to_lines([w for w in rest if w["x1"] <= gutter])
-    right = _words_to_lines([w for w in rest if w["x0"] >= gutter])
-    # Full-width lines cut the page into bands; each band is read left column, then right.
-    ordered: list[Line] = []
-    lower = float("-inf")
-    for full in sorted(spanning, key=lambda ln: ln.top) + [None]:  # type: ignore[list-item]
-        upper = full.top if full is not None else float("inf")
-        ordered += [ln for ln in left if lower <= ln.top < upper]
-        ordered += [ln for ln in right if lower <= ln.top < upper]
-        if full is not None:
-            ordered.append(full)
-            lower = upper
-    return ordered
 
 
 def _margin_key(text: str) -> str:

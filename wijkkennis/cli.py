@@ -273,6 +273,47 @@ def eval_search(
     typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
 
 
+@eval_app.command("extraction")
+def eval_extraction(
+    folder: Annotated[Path, typer.Argument(help="Folder of PDFs, each with its source text beside it (name.pdf + name.txt) or in texts/.")],
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: bigram_recall, word_recall, worst_bigram_recall, n, the same for pdfium and pdfminer, per_layout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Reading order and lost text: the project's extraction beside PDFium's and pdfminer's text.
+
+    Word-bigram recall (order-sensitive) and word recall against the known source text, per layout
+    (the part of a file name before "__"). `python -m bench.layout_pdfs DIR` writes such a folder in
+    many layouts; docs/extraction.md has the table and the conventions.
+    """
+    from tqdm import tqdm
+
+    from wijkkennis import eval_extraction as evaluation
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and not (quiet or as_json):
+            bar = tqdm(total=total, unit="pdf", desc="extractie", file=sys.stderr)
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    try:
+        report = evaluation.evaluate(folder, progress=progress)
+    except evaluation.ExtractionEvalError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    finally:
+        if bar is not None:
+            bar.close()
+    table = evaluation.format_table(report)
+    if not as_json:
+        typer.echo(table)
+        return
+    typer.echo(table, err=True)
+    typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+
+
 @eval_app.command("tags")
 def eval_tags(
     gold: Annotated[Path, typer.Argument(help="Gold set: JSON Lines with areas [1–10] and kind per passage, and its text or a pointer into ../shared (training/README.md).")],
