@@ -154,7 +154,7 @@ class RawPage:
 def normalise_text(text: str) -> str:
     """NFKC (ligatures ﬁ → fi), soft hyphens out, non-breaking spaces to spaces."""
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\u00ad", "").replace("\u200b", "")
+    text = text.replace("\u00ad", "").replace("\u200b", "").replace("\ufffe", "-")  # PDFium: U+FFFE = hyphen at a line end
     return re.sub(r"[ \t\u00a0]+", " ", text).strip()
 
 

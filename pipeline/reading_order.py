@@ -5,7 +5,8 @@ at least ``MIN_GUTTER`` wide that no word crosses over the region's full height,
 of text on both sides (not a bullet or a label). A *horizontal* cut is the widest band between
 lines that no word crosses over the region's full width. Columns are read left to right, bands top
 to bottom, so full-width headings, tables and footnotes cut the page into bands that each have
-their own columns.
+their own columns. A column much narrower than the one beside it is a sidebar or kader: it is read
+after the main text, wherever it stands.
 
 Where both cuts are possible the geometry alone cannot tell a two-column page (read a column,
 then the next) from a grid of short entries (a colofon's label and value, read row by row). There
@@ -25,6 +26,7 @@ from collections.abc import Mapping, Sequence
 
 MIN_GUTTER = 9.0  # points: narrower whitespace is word spacing, not a gutter
 MIN_COLUMN_SHARE = 0.12  # a column is at least this share of the page width (not a bullet or label)
+SIDEBAR_SHARE = 0.6  # a column narrower than this share of its neighbour is a sidebar, read after it
 MIN_BAND_GAP = 0.5  # points of clear space between two bands
 MIN_WORDS_FOR_STRAYS = 20  # regions this large may have stray glyphs in a gutter
 MAX_DEPTH = 200
@@ -90,6 +92,26 @@ def stream_excess(parts: Sequence[Sequence[Word]], stream: Mapping[int, int]) ->
     return runs - len(parts)
 
 
+def _width(words: Sequence[Word]) -> float:
+    return max((w["x1"] for w in words), default=0.0) - min((w["x0"] for w in words), default=0.0)
+
+
+def _tops(words: Sequence[Word]) -> list[float]:
+    return [lo for lo, _ in _merged([(w["top"], w["bottom"] - 0.01) for w in words])]
+
+
+def _is_sidebar(left: Sequence[Word], right: Sequence[Word], page_width: float) -> bool:
+    """Is the left part a sidebar beside one column of main text (not a column of a grid or of
+    three)? It is much narrower, the right part is one column, and their lines do not share rows
+    as labels and their values do."""
+    if _width(left) >= SIDEBAR_SHARE * _width(right) or vertical_cut(right, page_width) is not None:
+        return False
+    right_tops = _tops(right)
+    left_tops = _tops(left)
+    shared = sum(1 for top in left_tops if any(abs(top - other) <= 1.0 for other in right_tops))
+    return shared < 0.5 * len(left_tops)
+
+
 def _split_x(words: Sequence[Word], x: float) -> list[list[Word]]:
     left = [w for w in words if (w["x0"] + w["x1"]) / 2 <= x]
     return [left, [w for w in words if (w["x0"] + w["x1"]) / 2 > x]]
@@ -119,6 +141,8 @@ def blocks_in_order(words: Sequence[Word], page_width: float, stream: Mapping[in
                 x = None
         if x is not None:
             parts = _split_x(region, x)
+            if _is_sidebar(parts[0], parts[1], page_width):
+                parts.reverse()  # a sidebar or kader is read after the main text
         elif y is not None:
             parts = _split_y(region, y)
         else:

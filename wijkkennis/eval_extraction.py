@@ -30,7 +30,8 @@ from typing import Any
 
 READERS: tuple[str, ...] = ("project", "pdfium", "pdfminer")
 WORD_RE = re.compile(r"[\w]+(?:[-'’][\w]+)*", re.UNICODE)
-HYPHEN_BREAK_RE = re.compile(r"(\w)-\s+(?=[a-zà-ÿ])")
+# A word broken over a line end ("kosten- beheersing"), not a suspended compound ("jeugd- en gezinsteam").
+HYPHEN_BREAK_RE = re.compile(r"(\w)-\s+(?!(?:en|of|tot|noch|als)\b)(?=[a-zà-ÿ])")
 
 
 class ExtractionEvalError(RuntimeError):
@@ -38,7 +39,7 @@ class ExtractionEvalError(RuntimeError):
 
 
 def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "").lower()
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "").replace("\ufffe", "-").lower()  # PDFium marks a line-end hyphen U+FFFE
     text = HYPHEN_BREAK_RE.sub(r"\1", text)  # "kosten- beheersing" and "kostenbeheersing" are one word
     return WORD_RE.findall(text)
 

@@ -107,3 +107,11 @@ def test_image_only_pages_are_reported(shared_corpus: Path) -> None:
     pages, warnings = extract_pages(shared_corpus / "sociaal-domein" / "vng-burgerpeiling-vertrouwen-bijlage.pdf")
     assert [p.number for p in pages if not p.has_text_layer] == [2, 3, 4, 5, 6]
     assert any("no text layer" in w for w in warnings)
+
+
+def test_pdfium_line_end_hyphen_marker_is_rejoined() -> None:
+    """PDFium writes a hyphen at a line end as U+FFFE; pages read by PDFium must not keep it."""
+    from pipeline.extract import plain_text_blocks
+
+    blocks = plain_text_blocks("het voeren van een transparan\ufffe\r\nte bedrijfsvoering")
+    assert [b.text for b in blocks] == ["het voeren van een transparante bedrijfsvoering"]

@@ -1,8 +1,15 @@
-"""Reading order on word boxes: columns, bands, label grids, drawing order, stray glyphs."""
+"""Reading order: on word boxes (columns, bands, label grids, drawing order, stray glyphs) and on
+the generated layout benchmark (bench/layout_pdfs.py), every layout."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from bench.layout_pdfs import LAYOUTS, generate
 from pipeline.reading_order import blocks_in_order, horizontal_cut, vertical_cut
+from wijkkennis.eval_extraction import read_pdfium, read_project, score
 
 WIDTH = 595.0
 
@@ -85,3 +92,22 @@ def test_one_column_of_lines_is_cut_only_between_lines() -> None:
     assert vertical_cut(lines, WIDTH) is None
     assert horizontal_cut(lines) is not None
     assert order(lines) == [w["text"] for w in lines]
+
+
+# ------------------------------------------------------------ the generated layout benchmark
+@pytest.fixture(scope="module")
+def layout_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("layouts")
+    generate(folder, per_layout=1, seed=7)
+    return folder
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_every_layout_is_read_in_order(layout_dir: Path, layout: str) -> None:
+    """Word-bigram recall against the known text: near-perfect, and never below PDFium's own order."""
+    pdf = layout_dir / f"{layout}__1.pdf"
+    source = pdf.with_suffix(".txt").read_text(encoding="utf-8")
+    project_bigrams, project_words = score(source, read_project(pdf))
+    assert project_words >= 0.999
+    assert project_bigrams >= 0.997
+    assert project_bigrams >= score(source, read_pdfium(pdf))[0] - 0.0005
