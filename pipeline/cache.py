@@ -64,7 +64,7 @@ def extractor_fingerprint(settings: Settings) -> str:
     """A short hash of the code, library versions and settings that shape extracted pages."""
     digest = hashlib.sha256(f"format={FORMAT}".encode())
     here = Path(__file__).parent
-    for name in ("extract.py", "ocr.py"):
+    for name in ("extract.py", "reading_order.py", "ocr.py"):
         with contextlib.suppress(OSError):
             digest.update((here / name).read_bytes())
     with contextlib.suppress(OSError, TypeError):  # no source (frozen or stripped install)
