@@ -100,7 +100,7 @@ for area, area_name in AREAS.items():
             st.markdown(ui.plain_markdown(lesson.note or lesson.text[:300]))
             st.caption(f"{lesson.file}, pagina {lesson.page}")
         for hit in area_hits[:15]:
-            st.markdown(f"**{ui.plain_markdown(hit.gemeente)} {hit.year or ''}** " + ui.badges([], hit.kind))
+            st.markdown(f"**{ui.plain_markdown(hit.gemeente)} {hit.year or ''}** " + " ".join(filter(None, [ui.role_badge(hit.role), ui.badges([], hit.kind)])))
             st.markdown(ui.plain_markdown(hit.text[:400] + ("…" if len(hit.text) > 400 else "")))
             st.caption(f"{hit.file}, pagina {hit.page}")
         if len(area_hits) > 15:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 BlockKind = Literal["heading", "paragraph", "table"]
+
+# The role of a page (and of a block, a passage) in its report: front matter, the summary, the
+# body, appendices, the reference list. ``pipeline.roles`` assigns them (its docstring lists the
+# cues); search ranks the "not a finding" roles below everything else and tagging skips them.
+PageRole = Literal["cover", "colofon", "inhoud", "samenvatting", "body", "bijlage", "literatuur"]
+PAGE_ROLES: tuple[PageRole, ...] = get_args(PageRole)
+# Pages that hold no findings: a title page, the colofon, the table of contents, the references.
+NON_FINDING_ROLES: frozenset[PageRole] = frozenset({"cover", "colofon", "inhoud", "literatuur"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class DocumentMeta:
 class Block:
     kind: BlockKind
     text: str
+    role: PageRole = "body"  # set by pipeline.roles; a section can start mid-page
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class Page:
     blocks: tuple[Block, ...]
     has_text_layer: bool = True
     ocr: bool = False
+    role: PageRole = "body"  # set by pipeline.roles: the role of most of the page's text
 
     @property
     def text(self) -> str:
@@ -61,6 +71,7 @@ class Passage:
     text: str
     position: int  # order within the document
     ocr: bool = False
+    role: PageRole = "body"  # its page's role, or that of the section it starts mid-page
 
 
 @dataclass(frozen=True)

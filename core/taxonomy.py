@@ -1,4 +1,4 @@
-"""The ten aandachtsgebieden and the statement kinds: the one place that names them.
+"""The ten aandachtsgebieden, the statement kinds and the labels of page roles: the one place that names them.
 
 Source: "Tien aandachtsgebieden voor functioneren sociale wijkteams" (programma Integraal
 Werken in de Wijk, 2020).
@@ -67,3 +67,15 @@ def parse_kind(value: str) -> str:
     if needle in KINDS:
         return needle
     raise ValueError(f"onbekende soort uitspraak: {value!r} (kies uit {', '.join(KINDS)})")
+
+
+# How a result card and the command line mark a finding by the role of its page (core.records
+# PageRole); body passages carry no mark.
+ROLE_LABELS: dict[str, str] = {
+    "samenvatting": "uit de samenvatting",
+    "bijlage": "uit een bijlage",
+    "cover": "titelpagina",
+    "colofon": "colofon",
+    "inhoud": "inhoudsopgave",
+    "literatuur": "literatuurlijst",
+}

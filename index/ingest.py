@@ -17,7 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from core.config import Settings
+from core.records import NON_FINDING_ROLES, Passage, TaggedPassage, Tagger
 from index.store import BUSY_MESSAGE, IndexBusyError, Store
 from pipeline.cache import PageCache, cached_then_extracted
 from pipeline.metadata import build_metadata, file_sha256, read_manifest
@@ -49,6 +52,26 @@ def _tagger_takes_vectors(tagger: object, embedder: object) -> bool:
     from pipeline.tag_model import vectors_compatible
 
     return vectors_compatible(str(getattr(embedder, "name", "")))
+
+
+def tag_findings(tagger: Tagger, passages: Sequence[Passage], vectors: np.ndarray, hand_over_vectors: bool) -> list[TaggedPassage]:
+    """Tag the passages that can hold findings; a title page, colofon, table of contents or
+    reference list (``NON_FINDING_ROLES``) gets no areas, kind beschrijving and no sentence kinds,
+    and costs the tagger nothing."""
+    wanted = [i for i, p in enumerate(passages) if p.role not in NON_FINDING_ROLES]
+    chosen = [passages[i] for i in wanted]
+    if not chosen:
+        found: list[TaggedPassage] = []
+    elif hand_over_vectors:
+        # The trained tagger's e5 block takes the vectors just computed: embedding is most of
+        # ingest's time, and without them the tagger would embed every passage a second time.
+        found = tagger.tag(chosen, vectors=vectors[wanted])  # type: ignore[call-arg]
+    else:
+        found = tagger.tag(chosen)
+    tagged = [TaggedPassage(p) for p in passages]
+    for i, result in zip(wanted, found, strict=True):
+        tagged[i] = result
+    return tagged
 
 
 def find_pdfs(paths: Sequence[Path], rejected: list[tuple[Path, str]] | None = None) -> list[Path]:
@@ -123,6 +146,7 @@ def _ingest(
 ) -> list[FileOutcome]:
     # Imported here, not at the top: spaCy and the models load only when a run has work to do.
     from pipeline.embed import embedding_text, load_embedder
+    from pipeline.roles import assign_roles
     from pipeline.segment import segment
     from pipeline.tag import load_tagger
 
@@ -187,14 +211,13 @@ def _ingest(
             if pdf.parent not in manifests:
                 manifests[pdf.parent] = read_manifest(pdf.parent)
             meta = build_metadata(pdf.name, shas[pdf], pages, manifests[pdf.parent].get(pdf.name))
+            pages = assign_roles(pages)  # cover, colofon, inhoud, samenvatting, body, bijlage, literatuur
             passages = segment(meta.doc_id, meta.file, pages, settings.passage_min_chars, settings.passage_max_chars)
             if not passages:
                 report(FileOutcome(pdf.name, "failed", "geen tekst gevonden", warnings, len(pages), path=str(pdf)))
                 continue
             vectors = embedder.embed_passages([embedding_text(p) for p in passages])
-            # The trained tagger's e5 block takes the vectors just computed: embedding is most of
-            # ingest's time, and without them the tagger would embed every passage a second time.
-            tagged = tagger.tag(passages, vectors=vectors) if hand_over_vectors else tagger.tag(passages)
+            tagged = tag_findings(tagger, passages, vectors, hand_over_vectors)
             store.write_document(meta, tagged, vectors, warnings)
             status = "ok_with_warnings" if warnings else "ok"
             report(FileOutcome(pdf.name, status, "", warnings, len(pages), len(passages), time.monotonic() - started[pdf], str(pdf)))

@@ -9,6 +9,11 @@ Result lists are built for a reader who is sent to a file and a page:
 
 - **one hit per page** — the best passage of a page stands for it; a second passage from the
   same page adds nothing a reader would not see there anyway;
+- **findings first** — passages from a title page, colofon, table of contents or reference list
+  (``core.records.NON_FINDING_ROLES``, see ``pipeline.roles``) share a query's words without
+  answering it: after fusion they go behind every other passage that matched, in their own order,
+  in every ranker (hybrid, bm25, dense). They are not dropped: when nothing else matches they are
+  still shown;
 - **diversified, not truncated** — after ``max_per_document`` (N) hits from one document, the
   document's next hits get a rank penalty: the (N+i)-th ranks as if it stood i·N places lower
   (with N = 3 the 4th hit of a document 3 places, the 5th 6 places, …). Other documents come
@@ -41,14 +46,16 @@ from typing import Any, Literal
 import numpy as np
 
 from core.config import Settings
+from core.records import NON_FINDING_ROLES
 from core.taxonomy import AREAS, KINDS
 from index import fusion, lexical
-from index.store import KIND_CODES, Store
+from index.store import KIND_CODES, ROLE_CODES, Store
 
 Ranker = Literal["hybrid", "bm25", "dense"]
 BROAD_FILTER_SHARE = 0.05  # filters keeping at least this share of passages: over-fetch + mask
 MAX_OVERFETCH = 5000
 MAX_ID_LIST = 100_000  # larger allowed sets are sent as a where clause instead of an id list
+DEMOTED_ROLE_CODES = np.array(sorted(ROLE_CODES[role] for role in NON_FINDING_ROLES), dtype=np.int8)
 
 
 class QueryError(ValueError):
@@ -103,6 +110,7 @@ class Hit:
     ocr: bool
     score: float
     scores: dict[str, float] = field(default_factory=dict)
+    role: str = "body"  # the role of its page (core.records.PageRole): "samenvatting", "bijlage", …
     sentences: list[dict[str, Any]] = field(default_factory=list)  # {"start", "end", "kind", "text"}
 
     @property
@@ -331,7 +339,22 @@ class SearchService:
         else:
             fused = fusion.rrf(dense, bm25, self.dense_weight, self.bm25_weight)
         order = sorted(fused, key=lambda pid: -fused[pid])
-        return [(pid, fused[pid], scores[pid]) for pid in order]
+        return [(pid, fused[pid], scores[pid]) for pid in self.findings_first(order)]
+
+    def findings_first(self, order: list[str]) -> list[str]:
+        """``order`` with the passages of non-finding roles (cover, colofon, inhoud, literatuur)
+        moved behind all others, each group keeping its order (see the module docstring)."""
+        if not order:
+            return order
+        index = self.store.lexical_index()
+        roles = index.columns.get("role")
+        if roles is None:
+            return order
+        rows = index.rows
+        demoted = {pid for pid in order if (row := rows.get(pid)) is not None and roles[row] in DEMOTED_ROLE_CODES}
+        if not demoted:
+            return order
+        return [pid for pid in order if pid not in demoted] + [pid for pid in order if pid in demoted]
 
     # ------------------------------------------------------------------- api
     def search(
@@ -384,6 +407,7 @@ class SearchService:
             score=round(fused, 6),
             scores={**ranker_scores, "fused": round(fused, 6)},
             sentences=sentence_list(record),
+            role=record.get("role") or "body",
         )
 
     def more_like_this(self, passage_id: str, top_k: int = 10, other_gemeenten: bool = True) -> list[Hit]:
@@ -398,8 +422,8 @@ class SearchService:
             exclude_doc=source["doc_id"],
             exclude_gemeentecode=source["gemeentecode"] if other_gemeenten and source["gemeentecode"] else None,
         )
-        dense = self.dense("", top_k * 5, filters, vector=vector)
-        candidates = [(pid, score, {"dense": round(score, 4)}) for pid, score in dense]
+        dense = dict(self.dense("", top_k * 5, filters, vector=vector))
+        candidates = [(pid, dense[pid], {"dense": round(dense[pid], 4)}) for pid in self.findings_first(list(dense))]
         return self._hits(candidates, source["text"], top_k, self.settings.max_per_document)
 
     def passage(self, passage_id: str) -> dict[str, Any] | None:

@@ -46,7 +46,7 @@ from typing import IO, Any
 import numpy as np
 
 from core.config import Settings
-from core.records import DocumentMeta, TaggedPassage
+from core.records import PAGE_ROLES, DocumentMeta, TaggedPassage
 from index import lexical
 
 COLLECTION = "passages"
@@ -68,15 +68,21 @@ CREATE TABLE IF NOT EXISTS passages (
     position INTEGER, page INTEGER, heading TEXT, text TEXT NOT NULL,
     areas TEXT, area_mask INTEGER DEFAULT 0, area_scores TEXT,
     kind TEXT, kind_score REAL, ocr INTEGER DEFAULT 0, lex TEXT,
-    sentence_kinds TEXT DEFAULT '[]', kind_mask INTEGER DEFAULT 0
+    sentence_kinds TEXT DEFAULT '[]', kind_mask INTEGER DEFAULT 0, role TEXT DEFAULT 'body'
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, position);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 KIND_CODES = {"knelpunt": 1, "succesfactor": 2, "aanbeveling": 3, "beschrijving": 4}
-# Columns added after the first release (an older index gets them when it is opened).
-ADDED_COLUMNS = {"sentence_kinds": "TEXT DEFAULT '[]'", "kind_mask": "INTEGER DEFAULT 0"}
+ROLE_CODES: dict[str, int] = {role: code for code, role in enumerate(PAGE_ROLES)}  # the BM25 "role" column
+# Columns added after the first release (an older index gets them when it is opened). An index
+# from before page roles reads every passage as "body" until its documents are ingested again
+# (``wijkkennis ingest --rebuild``).
+ADDED_COLUMNS = {"sentence_kinds": "TEXT DEFAULT '[]'", "kind_mask": "INTEGER DEFAULT 0", "role": "TEXT DEFAULT 'body'"}
+# Filter columns every BM25 index must have; one saved by an older version without them is rebuilt.
+LEXICAL_COLUMNS = frozenset({"area_mask", "kind", "kind_mask", "year", "g40", "doc", "gemeentecode", "provincie",
+                             "grootteklasse", "publisher", "role"})
 
 
 def kind_mask(kinds: Iterable[str]) -> int:
@@ -393,13 +399,15 @@ class Store:
             )
             db.executemany(
                 """INSERT INTO passages(passage_id, doc_id, position, page, heading, text, areas, area_mask,
-                   area_scores, kind, kind_score, ocr, lex, sentence_kinds, kind_mask) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                   area_scores, kind, kind_score, ocr, lex, sentence_kinds, kind_mask, role)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 [
                     (t.passage.passage_id, meta.doc_id, t.passage.position, t.passage.page, t.passage.heading,
                      t.passage.text, json.dumps(list(t.areas)), area_mask(t.areas),
                      json.dumps({str(k): round(v, 4) for k, v in t.area_scores.items()}), t.kind, t.kind_score,
                      int(t.passage.ocr), " ".join(lexical.tokenize(f"{t.passage.heading} {t.passage.text}")),
-                     json.dumps([[x.start, x.end, x.kind, round(x.score, 4)] for x in t.sentences]), kind_mask(t.kinds))
+                     json.dumps([[x.start, x.end, x.kind, round(x.score, 4)] for x in t.sentences]), kind_mask(t.kinds),
+                     t.passage.role)
                     for t in tagged
                 ],
             )
@@ -439,6 +447,7 @@ class Store:
             "publisher": meta.publisher,
             "kind": tagged.kind,
             "ocr": bool(tagged.passage.ocr),
+            "role": tagged.passage.role,
         }
         for kind in KIND_CODES:  # the kinds its sentences make too: a kind filter finds mixed passages
             data[f"kinds_{kind}"] = kind in tagged.kinds
@@ -577,7 +586,7 @@ class Store:
             return self._lexical
         with self._lexical_lock(shared=True):  # never read a folder another process is swapping
             loaded = lexical.load(self.lexical_dir)
-        if loaded is None or loaded.generation != generation:
+        if loaded is None or loaded.generation != generation or not loaded.columns.keys() >= LEXICAL_COLUMNS:
             loaded = self.rebuild_lexical()
         self._lexical = loaded
         return loaded
@@ -601,11 +610,12 @@ class Store:
         """BM25 over the complete passages, stamped with the generation they were read at."""
         # An older read-only index has no kind masks: its main kinds are used (below).
         mask = "p.kind_mask" if "kind_mask" in self.passage_columns else "0 AS kind_mask"
+        role = "p.role" if "role" in self.passage_columns else "'body' AS role"
         # One read transaction: the generation and the rows come from the same snapshot.
         with self._read_snapshot():
             snapshot_generation = self.generation
             rows = self.db.execute(
-                f"""SELECT p.passage_id, p.lex, p.area_mask, p.kind, {mask}, d.year, d.doc_id, d.gemeentecode, d.provincie,
+                f"""SELECT p.passage_id, p.lex, p.area_mask, p.kind, {mask}, {role}, d.year, d.doc_id, d.gemeentecode, d.provincie,
                           d.grootteklasse, d.g40, d.publisher
                    FROM passages p JOIN documents d USING (doc_id) WHERE d.status = 'complete'
                    ORDER BY p.rowid"""
@@ -622,6 +632,7 @@ class Store:
             "provincie": np.array([r["provincie"] or "" for r in rows], dtype="U24"),
             "grootteklasse": np.array([r["grootteklasse"] or "" for r in rows], dtype="U10"),
             "publisher": np.array([r["publisher"] or "" for r in rows], dtype="U80"),
+            "role": np.array([ROLE_CODES.get(r["role"] or "body", ROLE_CODES["body"]) for r in rows], dtype=np.int8),
         }
         index = lexical.build([r["passage_id"] for r in rows], [(r["lex"] or "").split() for r in rows], columns, generation)
         with contextlib.suppress(OSError), self._lexical_lock(shared=False):  # a read-only reader answers from memory

@@ -4,6 +4,9 @@ A passage stays on one page and under one heading (so its provenance is exact), 
 sentences only, and is between ``min_chars`` and ``max_chars`` where the text allows: short
 paragraphs (a bullet, a one-liner) are merged with their neighbours, long ones are cut between
 sentences.
+
+A passage takes the role of its blocks (``pipeline.roles``: the page's role, or that of a section
+that starts mid-page), and never mixes two roles.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from core.records import Page, Passage
+from core.records import Page, PageRole, Passage
 from pipeline.nlp import sentences
 
 
@@ -46,9 +49,10 @@ def segment(doc_id: str, file: str, pages: Sequence[Page], min_chars: int = 250,
     for page in pages:
         pending: list[str] = []
         pending_heading = heading
+        pending_role: PageRole = page.role
         index = 0
 
-        def emit(text: str, section: str) -> None:
+        def emit(text: str, section: str, role: PageRole) -> None:
             nonlocal index
             text = text.strip()
             if not text:
@@ -63,13 +67,14 @@ def segment(doc_id: str, file: str, pages: Sequence[Page], min_chars: int = 250,
                     text=text,
                     position=len(passages),
                     ocr=page.ocr,
+                    role=role,
                 )
             )
             index += 1
 
         def flush() -> None:
             if pending:
-                emit(" ".join(pending) if all(not p.startswith(("•", "-", "–")) for p in pending) else "\n".join(pending), pending_heading)
+                emit(" ".join(pending) if all(not p.startswith(("•", "-", "–")) for p in pending) else "\n".join(pending), pending_heading, pending_role)
                 pending.clear()
 
         for block in page.blocks:
@@ -81,17 +86,21 @@ def segment(doc_id: str, file: str, pages: Sequence[Page], min_chars: int = 250,
             if block.kind == "table":
                 flush()
                 for chunk in _chunk_rows(block.text, max_chars):
-                    emit(chunk, heading)
+                    emit(chunk, heading, block.role)
                 continue
+            if pending and block.role != pending_role:
+                flush()
             pending_heading = heading if not pending else pending_heading
+            pending_role = block.role if not pending else pending_role
             if len(block.text) > max_chars:
                 flush()
                 for chunk in _split_long(block.text, max_chars):
-                    emit(chunk, heading)
+                    emit(chunk, heading, block.role)
                 continue
             if pending and sum(len(p) for p in pending) + len(block.text) > max_chars:
                 flush()
                 pending_heading = heading
+                pending_role = block.role
             pending.append(block.text)
             if sum(len(p) for p in pending) >= min_chars:
                 flush()

@@ -107,6 +107,7 @@ def search(
     data_dir: DataDir = None,
 ) -> None:
     """Search the index for passages; filters combine with the query."""
+    from core.taxonomy import ROLE_LABELS
     from index.query import Filters, QueryError, SearchService, resolve_gemeente_codes
 
     settings = _settings(data_dir)
@@ -135,7 +136,8 @@ def search(
     for rank, hit in enumerate(hits, 1):
         areas = ", ".join(f"{a} {AREA_SHORT[a]}" for a in hit.areas) or "—"
         kinds = " + ".join(hit.kinds)
-        typer.secho(f"{rank}. {hit.gemeente or '?'} {hit.year or ''} · {hit.file} p. {hit.page} · {kinds} · {areas}", bold=True)
+        role = f" · {ROLE_LABELS[hit.role]}" if hit.role in ROLE_LABELS else ""  # "uit de samenvatting", …
+        typer.secho(f"{rank}. {hit.gemeente or '?'} {hit.year or ''} · {hit.file} p. {hit.page}{role} · {kinds} · {areas}", bold=True)
         if hit.heading:
             typer.echo(f"   § {hit.heading}")
         typer.echo(f"   {hit.snippet}")

@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from core.config import Settings, load_settings
-from core.taxonomy import AREA_SHORT, AREAS
+from core.taxonomy import AREA_SHORT, AREAS, ROLE_LABELS
 from index.query import Hit, SearchService, snippet_html
 from wijkkennis.curation import CurationStore
 
@@ -122,6 +122,14 @@ def badges(hit_areas: Sequence[int], kind: str, also: Sequence[str] = ()) -> str
     return " ".join(parts) or ":gray-badge[geen aandachtsgebied]"
 
 
+def role_badge(role: str) -> str:
+    """A small label for a finding that is not from the report's body: "uit de samenvatting", …"""
+    label = ROLE_LABELS.get(role)
+    if not label:
+        return ""
+    return f":violet-badge[{label}]" if role in ("samenvatting", "bijlage") else f":gray-badge[{label}]"
+
+
 def sentence_kinds_markdown(hit: Hit) -> str:
     """For a passage that makes more than one kind of statement: its findings, sentence by sentence."""
     if len(hit.kinds) < 2:
@@ -209,7 +217,7 @@ def result_card(search: SearchService, hit: Hit, key: str, more_like_this: bool 
         place = f"{hit.gemeente or 'onbekende gemeente'} {hit.year or ''}".strip()
         title = f" · {plain_markdown(hit.title)}" if hit.title else ""
         st.markdown(f"**{plain_markdown(place)}**{title}")
-        st.markdown(badges(hit.areas, hit.kind, hit.kinds))
+        st.markdown(" ".join(filter(None, [role_badge(hit.role), badges(hit.areas, hit.kind, hit.kinds)])))
         st.markdown(snippet_markdown(hit.snippet), unsafe_allow_html=True)
         per_sentence = sentence_kinds_markdown(hit)
         if per_sentence:

@@ -3,11 +3,10 @@ found under both kinds (hybrid, BM25 and dense), and its hit says which sentence
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import make_settings, write_old_index
 
 from core.records import DocumentMeta, Passage, SentenceKind, TaggedPassage
 from index.query import Filters, SearchService
@@ -60,20 +59,9 @@ def test_other_kinds_do_not_match_and_the_json_names_the_sentences(service: Sear
 def test_an_index_from_before_sentence_kinds_is_upgraded(tmp_path: Path) -> None:
     """An older passages table gets the new columns; its main kinds fill the kind mask."""
     settings = make_settings(tmp_path)
-    database = sqlite3.connect(settings.database_path)
-    database.executescript(
-        """CREATE TABLE documents (doc_id TEXT PRIMARY KEY, file TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, title TEXT,
-           gemeente TEXT, gemeentecode TEXT, provincie TEXT, grootteklasse TEXT, g40 INTEGER DEFAULT 0, year INTEGER,
-           publisher TEXT, report_type TEXT, n_pages INTEGER, n_passages INTEGER DEFAULT 0, status TEXT NOT NULL,
-           warnings TEXT DEFAULT '[]', ingested_at TEXT);
-           CREATE TABLE passages (passage_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, position INTEGER, page INTEGER,
-           heading TEXT, text TEXT NOT NULL, areas TEXT, area_mask INTEGER DEFAULT 0, area_scores TEXT, kind TEXT,
-           kind_score REAL, ocr INTEGER DEFAULT 0, lex TEXT);
-           INSERT INTO documents(doc_id, file, sha256, status) VALUES ('d', 'oud.pdf', 'x', 'complete');
-           INSERT INTO passages(passage_id, doc_id, text, areas, kind) VALUES ('d:1:0', 'd', 'tekst', '[]', 'aanbeveling');"""
+    write_old_index(
+        settings, script="INSERT INTO passages(passage_id, doc_id, text, areas, kind) VALUES ('d:1:0', 'd', 'tekst', '[]', 'aanbeveling');"
     )
-    database.commit()
-    database.close()
     with Store(settings) as store:
         row = store.db.execute("SELECT kind_mask, sentence_kinds FROM passages").fetchone()
         assert row["kind_mask"] == 1 << 3 and row["sentence_kinds"] == "[]"

@@ -120,3 +120,15 @@ def test_bench_is_a_thin_command_over_bench_run() -> None:
     bad = subprocess.run([sys.executable, "-m", "wijkkennis.cli", "bench", "--rounds", "2", "--skip-ingest", "--scales", ""],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "--rounds must be at least 5" in bad.stderr
+
+
+def test_search_marks_findings_from_the_summary(roles_settings) -> None:  # type: ignore[no-untyped-def]
+    query = "ruimte om zelf te beslissen over lichte ondersteuning"
+    as_json = runner.invoke(app, ["search", query, "--json", "--data-dir", str(roles_settings.data_dir)])
+    assert as_json.exit_code == 0, as_json.output
+    hits = json.loads(as_json.stdout)
+    assert (hits[0]["page"], hits[0]["role"]) == (5, "samenvatting") and all("role" in h for h in hits)
+    as_text = runner.invoke(app, ["search", query, "--data-dir", str(roles_settings.data_dir)])
+    first = as_text.stdout.splitlines()[0]
+    assert "p. 5 · uit de samenvatting ·" in first, first
+    assert not any("uit de samenvatting" in line for line in as_text.stdout.splitlines() if " p. 7 " in line)

@@ -26,3 +26,11 @@ def test_a_passage_of_one_kind_shows_no_sentence_list() -> None:
     hit = make_hit(text, "knelpunt", [{"start": 0, "end": 24, "kind": "knelpunt", "text": text[:24]},
                                       {"start": 25, "end": len(text), "kind": "knelpunt", "text": text[25:]}])
     assert ui.sentence_kinds_markdown(hit) == "" and "ook" not in ui.badges(hit.areas, hit.kind, hit.kinds)
+
+
+def test_a_finding_from_the_summary_is_labelled() -> None:
+    hit = make_hit("De wachtlijsten zijn lang.", "knelpunt", [])
+    assert ui.role_badge(hit.role) == ""  # body: no label
+    hit.role = "samenvatting"
+    assert ui.role_badge(hit.role) == ":violet-badge[uit de samenvatting]"
+    assert ui.role_badge("bijlage") == ":violet-badge[uit een bijlage]" and ui.role_badge("cover") == ":gray-badge[titelpagina]"
