@@ -2,8 +2,10 @@
 
 Two methods (setting ``fusion``):
 
-- **rrf** (default) — weighted reciprocal rank fusion (dense 1.0, BM25 0.6, k = 60). Scale-free,
-  so it needs no tuning and suits any embedder.
+- **rrf** (default) — weighted reciprocal rank fusion (dense 1.0, BM25 1.0, k = 10). Scale-free,
+  so it needs no tuning and suits any embedder. Weights and k were chosen on the real-report dev
+  queries (``eval/search_dev_evaluaties.jsonl``) and checked on every other gold set
+  (docs/search-quality.md, "Fusion settings on real reports").
 - **weighted** — ``cosine + w · bm25 / best bm25 score of the query``. A passage only BM25 found
   gets the lowest cosine of the dense list (its own is lower still, or it would be in that list);
   a query for which BM25 matched nothing is ranked by the dense scores alone. The weight ``w``
@@ -36,9 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FUSION_FILE = ROOT / "pipeline" / "models" / "fusion.json"
 QUERIES_FILE = ROOT / "training" / "search" / "queries.jsonl"
 FUSION_METHODS = ("rrf", "weighted")
-RRF_K = 60
+RRF_K = 10
 RRF_DENSE_WEIGHT = 1.0
-RRF_BM25_WEIGHT = 0.6
+RRF_BM25_WEIGHT = 1.0
 WEIGHT_GRID = tuple(round(0.005 * i, 3) for i in range(0, 41))  # 0 … 0.2
 
 Ranked = Sequence[tuple[str, float]]  # (passage id, score), best first
