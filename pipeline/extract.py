@@ -112,6 +112,7 @@ class TimeBudget:
 
 
 MARGIN_FRACTION = 0.09  # top/bottom share of the page where running headers/footers live
+WATERMARK_MIN_SIZE = 100.0  # points; a glyph this large and not diagonal is still a stamp, not text
 MIN_TEXT_CHARS = 25  # fewer visible characters than this: the page has no usable text layer
 PAGE_NUMBER_RE = re.compile(
     r"^(?:(?:pagina|page|blz\.?|p\.)\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:van|/|of)\s*\d{1,4})?$",
@@ -208,14 +209,16 @@ def _inside(word: dict, bbox: tuple[float, float, float, float]) -> bool:
 
 
 def _is_watermark(char: dict, usual_size: float) -> bool:
-    """A glyph of a stamp or watermark ("CONCEPT" across the page): set diagonally or huge.
+    """A glyph of a stamp or watermark ("CONCEPT" across the page): set diagonally, or huge (over
+    four times the page's usual size and over ``WATERMARK_MIN_SIZE``: a 36 pt "Bijlage 1" above a
+    table of 8 pt text is a heading).
 
     Such glyphs merge into the words they overlap and close the gutters between columns.
     Text turned a quarter (a sidebar set vertically) is not diagonal and stays.
     """
     a, b, c, d = (abs(v) for v in char.get("matrix", (1, 0, 0, 1))[:4])
     diagonal = min(a, b) > 0.2 * max(a, b, 1e-9) or min(c, d) > 0.2 * max(c, d, 1e-9)
-    return diagonal or char.get("size", 0.0) > 4 * max(usual_size, 1.0)
+    return diagonal or char.get("size", 0.0) > max(4 * usual_size, WATERMARK_MIN_SIZE)
 
 
 def read_raw_page(page: object, number: int) -> RawPage:

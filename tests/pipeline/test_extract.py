@@ -115,3 +115,35 @@ def test_pdfium_line_end_hyphen_marker_is_rejoined() -> None:
 
     blocks = plain_text_blocks("het voeren van een transparan\ufffe\r\nte bedrijfsvoering")
     assert [b.text for b in blocks] == ["het voeren van een transparante bedrijfsvoering"]
+
+
+def test_a_diagonal_watermark_is_dropped_and_a_large_heading_kept(tmp_path: Path) -> None:
+    """A "CONCEPT" stamp across the page merged into the words it crossed and closed the gutter
+    between columns; a 36 pt heading above small table text is no stamp."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "concept.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    pdf.setFont("Helvetica-Bold", 36)
+    pdf.drawString(56, 760, "Bijlage 1")
+    pdf.setFont("Helvetica", 8)
+    for x, words in ((56, "Links regel {} over de samenwerking in de wijk"), (320, "Rechts regel {} over de wachttijden bij het team")):
+        for i in range(40):  # a column at a time, as word processors draw them
+            pdf.drawString(x, 720 - 14 * i, words.format(i))
+    pdf.saveState()
+    pdf.setFillGray(0.85)
+    pdf.setFont("Helvetica-Bold", 200)
+    pdf.translate(120, 200)
+    pdf.rotate(40)
+    pdf.drawString(0, 0, "CONCEPT")
+    pdf.restoreState()
+    pdf.showPage()
+    pdf.save()
+    text = extract_pages(path)[0][0].text
+    assert text.startswith("Bijlage 1")
+    assert "CONCEPT" not in text and "C O N" not in text
+    lines = text.split("\n")
+    assert all(f"Links regel {i} over" in text for i in range(40))
+    left_done = max(i for i, line in enumerate(lines) if "Links regel" in line)
+    assert left_done < min(i for i, line in enumerate(lines) if "Rechts regel" in line)
