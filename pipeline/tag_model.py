@@ -36,7 +36,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +58,9 @@ DEV_FILE = "dev.jsonl"
 # Real evaluation reports, labelled per passage and per sentence, pointing into ../shared (the
 # "train" reports are trained on, the "dev" reports scored).
 REAL_REPORTS = TRAINING_DIR.parent / "real_reports" / "labels.jsonl"
+# More real report text, harvested from published reports outside ../shared and labelled per
+# passage and sentence (training/real_reports/README.md): trained on, all of it.
+HARVESTED_DIR = TRAINING_DIR.parent / "real_reports" / "harvested"
 FEATURE_EMBEDDER = "e5-small"
 FORMAT_VERSION = 1
 AREA_LIST: tuple[int, ...] = tuple(AREAS)
@@ -346,8 +349,8 @@ class TrainedTagger:
 
 
 # ------------------------------------------------------------------ training
-def training_files(directory: Path = TRAINING_DIR) -> list[Path]:
-    return sorted(p for p in directory.glob("*.jsonl") if p.name != DEV_FILE)
+def training_files(directory: Path = TRAINING_DIR, harvested: Path = HARVESTED_DIR) -> list[Path]:
+    return sorted(p for p in directory.glob("*.jsonl") if p.name != DEV_FILE) + sorted(harvested.glob("*.jsonl"))
 
 
 @dataclass
@@ -385,8 +388,8 @@ class Dataset:
 
     @property
     def groups(self) -> list[str]:
-        """Cross-validation groups: a real report's units stay together (``ev-<report>-pNN…``)."""
-        return [i.rsplit("-p", 1)[0] if i.startswith("ev-") else i for i in self.ids]
+        """Cross-validation groups: a real report's units stay together (``ev-``/``hv-<report>-pNN…``)."""
+        return [i.rsplit("-p", 1)[0] if i.startswith(("ev-", "hv-")) else i for i in self.ids]
 
     def subset(self, rows: np.ndarray) -> Dataset:
         return Dataset([self.ids[i] for i in rows], [self.texts[i] for i in rows], self.areas[rows], self.kinds[rows],
@@ -433,10 +436,12 @@ def tune_thresholds(probabilities: np.ndarray, truth: np.ndarray, groups: np.nda
     return np.array(best)
 
 
-def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print, real_reports: Path | None = REAL_REPORTS) -> tuple[TrainedTagger, dict[str, Any]]:
+def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print, real_reports: Path | None = REAL_REPORTS,
+          embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> tuple[TrainedTagger, dict[str, Any]]:
     """Fit the tagger on the training files plus the "train" reports of ``real_reports`` (their
     passages and their labelled sentences). Area thresholds: ``folds``-fold cross-validation,
-    a real report's units kept in one fold, tuned on the real units only."""
+    a real report's units kept in one fold, tuned on the real units only. ``embed``: the e5
+    vectors of texts (default ``TrainedTagger.embed``; a caching one for repeated training)."""
     from sklearn.model_selection import GroupKFold
 
     files = list(files) if files is not None else training_files()
@@ -445,7 +450,7 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print,
     data = Dataset.load(label_files, split="train", sentences=TRAIN_ON_SENTENCES, log=log)
     start = time.perf_counter()
     log(f"{len(data.texts)} eenheden ({int(data.real.sum())} echte rapporttekst); embedden met {FEATURE_EMBEDDER} …")
-    vectors = TrainedTagger.embed(data.texts)
+    vectors = (embed or TrainedTagger.embed)(data.texts)
     lemma_texts, cues = TextAnalyser().analyse(data.texts)
     log(f"kenmerken klaar ({time.perf_counter() - start:.0f} s); drempels via {folds}-voudige kruisvalidatie …")
     out_of_fold = {mode: np.zeros(data.areas.shape) for mode in MODES}

@@ -101,3 +101,33 @@ def test_the_real_report_labels_resolve(shared_corpus: Path) -> None:
         held_out = {row["title"].strip().lower() for row in csv.DictReader(handle)}
     labelled_titles = {titles[report.removeprefix("ev-")] for report in reports}
     assert len(labelled_titles) == len(reports) and not labelled_titles & held_out  # never the held-out reports
+
+
+def test_the_harvested_real_text_is_labelled_and_outside_shared_and_held_out(shared_corpus: Path) -> None:
+    """Harvested passages: valid labels and sentences, one report per id prefix, none of the
+    held-out reports and none of the reports already in ../shared/corpus/evaluaties."""
+    import csv
+
+    from core.taxonomy import AREAS, KINDS
+    from pipeline.tag_model import HARVESTED_DIR
+
+    files = sorted(HARVESTED_DIR.glob("*.jsonl"))
+    assert files
+    labelled = load_labelled(files)
+    assert not labelled.warnings and len(labelled.passages) >= 100
+    rows = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len({r["text"] for r in rows}) == len(rows)
+    for row in rows:
+        assert row["id"].startswith(f"hv-{row['report']}-p") and row["source"] == "harvested"
+        assert set(row["areas"]) <= set(AREAS) and row["kind"] in KINDS
+        spans = [(s["start"], s["end"]) for s in row["sentences"]]
+        assert spans == sorted(spans) and all(0 <= a < b <= len(row["text"]) for a, b in spans)
+        assert all(s["kind"] in KINDS and set(s["areas"]) <= set(AREAS) for s in row["sentences"])
+    # A report is its title and gemeente: "Toegang tot de Wmo" of Ermelo is not the held-out one of Nijmegen.
+    reports = {(r["title"].strip().lower(), (r.get("gemeente") or "").strip().lower()) for r in rows}
+    urls = {u.strip() for r in rows for u in r["url"].split(";")}
+    for name in ("held-out.csv", "manifest.csv"):
+        with (shared_corpus / "evaluaties" / name).open(encoding="utf-8") as handle:
+            for source in csv.DictReader(handle):
+                assert (source["title"].strip().lower(), (source.get("gemeente") or "").strip().lower()) not in reports
+                assert not {u.strip() for u in source.get("source_url", "").split(";") if u.strip()} & urls
