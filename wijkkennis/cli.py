@@ -39,7 +39,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="PDF files or folders (searched recursively).")],
     data_dir: DataDir = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Empty the index first and ingest everything again.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the per-file outcomes as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: files (per-file outcomes), ok, unchanged, failed, index.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Extract, segment, tag and embed PDFs into the index; unchanged files are skipped.
@@ -72,7 +72,8 @@ def ingest(
         if bar is not None:
             bar.close()
     if as_json:
-        typer.echo(json.dumps([o.__dict__ for o in outcomes], ensure_ascii=False, indent=2))
+        counts = {status: sum(o.status == status for o in outcomes) for status in ("ok", "ok_with_warnings", "unchanged", "failed")}
+        typer.echo(json.dumps({"files": [o.__dict__ for o in outcomes], **counts, "index": str(settings.data_dir)}, ensure_ascii=False))
     else:
         labels = {"ok": "ok", "ok_with_warnings": "ok (waarschuwing)", "unchanged": "ongewijzigd", "failed": "MISLUKT"}
         for outcome in outcomes:
@@ -103,7 +104,7 @@ def search(
     publisher: Annotated[Optional[str], typer.Option(help="Exact publisher name.")] = None,  # noqa: UP045
     top: Annotated[int, typer.Option("--top", "-n", min=1, max=200, help="Number of results.")] = 10,
     ranker: Annotated[str, typer.Option(help="hybrid, bm25 or dense.")] = "hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON array of hits.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One line of JSON: query, ranker, hits (with file, page, role, areas, kinds, sentences).")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Search the index for passages; filters combine with the query."""
@@ -128,7 +129,7 @@ def search(
         typer.secho(f"fout: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
     if as_json:
-        typer.echo(json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"query": query, "ranker": ranker, "hits": [hit.to_dict() for hit in hits]}, ensure_ascii=False))
         return
     if not hits:
         typer.echo("Geen resultaten — probeer minder filters of andere woorden.")
@@ -149,7 +150,7 @@ def search(
 
 
 @app.command()
-def stats(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def stats(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--json", help="One line of JSON.")] = False) -> None:
     """Counts of documents, passages and vectors, per aandachtsgebied and statement kind."""
     from index.store import Store
 
@@ -157,7 +158,7 @@ def stats(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--jso
     store = Store(settings)
     figures = store.stats()
     if as_json:
-        typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(figures, ensure_ascii=False))
         return
     typer.echo(f"Documenten: {figures['documents']}  passages: {figures['passages']}  vectoren: {figures['vectors']}  gemeenten: {figures['gemeenten']}")
     typer.echo(f"Embedder: {figures['embedder']}  data: {figures['data_dir']}")
@@ -171,7 +172,7 @@ def stats(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--jso
 def check(
     data_dir: DataDir = None,
     repair: Annotated[bool, typer.Option("--repair", help="Remove half-written documents now (the next ingest would too).")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One line of JSON.")] = False,
 ) -> None:
     """Check that SQLite, Chroma and BM25 agree (e.g. after a crash); exit 1 when they do not."""
     from index.store import IndexBusyError, Store
@@ -186,7 +187,7 @@ def check(
         raise typer.Exit(2) from error
     broken = bool(report["missing_vectors"] or report["bm25_extra"] or report["bm25_missing"])
     if as_json:
-        typer.echo(json.dumps({**report, "removed": removed, "ok": not broken}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({**report, "removed": removed, "ok": not broken}, ensure_ascii=False))
     else:
         typer.echo(f"Passages: {report['passages']}  vectoren: {report['vectors']}")
         for file in removed:

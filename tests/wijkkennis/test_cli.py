@@ -41,7 +41,9 @@ def ingest_result(mixed_folder: Path, data_dir: Path):  # type: ignore[no-untype
 
 def test_bad_files_are_reported_per_file_and_the_rest_is_ingested(ingest_result) -> None:  # type: ignore[no-untyped-def]
     assert ingest_result.exit_code == 1, ingest_result.output
-    outcomes = {o["file"]: o for o in json.loads(ingest_result.stdout)}
+    report = json.loads(ingest_result.stdout.strip().splitlines()[-1])  # --json: the last line is one object
+    outcomes = {o["file"]: o for o in report["files"]}
+    assert (report["failed"], report["ok"] + report["ok_with_warnings"]) == (3, 2)
     assert outcomes["zwolle-evaluatie-wijkteams-2019.pdf"]["status"] == "ok"
     assert outcomes["apeldoorn-rekenkamerbrief-wijkteams-2023.pdf"]["status"] == "ok"
     assert outcomes["zwolle-evaluatie-wijkteams-2019.pdf"]["passages"] > 5
@@ -53,7 +55,7 @@ def test_bad_files_are_reported_per_file_and_the_rest_is_ingested(ingest_result)
 def test_search_json_returns_provenance(ingest_result, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(app, ["search", "wachtlijsten en werkdruk", "--json", "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
-    hits = json.loads(result.stdout)
+    hits = json.loads(result.stdout.strip().splitlines()[-1])["hits"]
     top = hits[0]
     assert (top["file"], top["page"], top["gemeente"], top["year"]) == ("zwolle-evaluatie-wijkteams-2019.pdf", 3, "Zwolle", 2019)
     assert 2 in top["areas"]
@@ -64,7 +66,7 @@ def test_search_filters_on_cli(ingest_result, data_dir: Path) -> None:  # type: 
         app, ["search", "kosten", "--gemeente", "Apeldoorn", "--year-from", "2020", "--json", "--data-dir", str(data_dir)]
     )
     assert result.exit_code == 0, result.output
-    hits = json.loads(result.stdout)
+    hits = json.loads(result.stdout.strip().splitlines()[-1])["hits"]
     assert hits and {h["gemeente"] for h in hits} == {"Apeldoorn"}
 
 
@@ -77,12 +79,12 @@ def test_search_with_unknown_gemeente_is_a_clear_error(ingest_result, data_dir: 
 def test_reingest_unchanged_is_a_no_op(ingest_result, mixed_folder: Path, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(app, ["ingest", str(mixed_folder / "zwolle-evaluatie-wijkteams-2019.pdf"), "--data-dir", str(data_dir), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)[0]["status"] == "unchanged"
+    assert json.loads(result.stdout.strip().splitlines()[-1])["files"][0]["status"] == "unchanged"
 
 
 def test_stats(ingest_result, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(app, ["stats", "--json", "--data-dir", str(data_dir)])
-    figures = json.loads(result.stdout)
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["documents"] == 2
     assert figures["passages"] == figures["vectors"] > 0
 
@@ -126,7 +128,7 @@ def test_search_marks_findings_from_the_summary(roles_settings) -> None:  # type
     query = "ruimte om zelf te beslissen over lichte ondersteuning"
     as_json = runner.invoke(app, ["search", query, "--json", "--data-dir", str(roles_settings.data_dir)])
     assert as_json.exit_code == 0, as_json.output
-    hits = json.loads(as_json.stdout)
+    hits = json.loads(as_json.stdout.strip().splitlines()[-1])["hits"]
     assert (hits[0]["page"], hits[0]["role"]) == (5, "samenvatting") and all("role" in h for h in hits)
     as_text = runner.invoke(app, ["search", query, "--data-dir", str(roles_settings.data_dir)])
     first = as_text.stdout.splitlines()[0]
