@@ -22,7 +22,7 @@ import numpy as np
 from core.config import Settings
 from core.records import NON_FINDING_ROLES, Passage, TaggedPassage, Tagger
 from index.store import BUSY_MESSAGE, IndexBusyError, Store
-from pipeline.cache import PageCache, cached_then_extracted
+from pipeline.cache import PageCache, cached_then_extracted, pipeline_fingerprint
 from pipeline.metadata import build_metadata, file_sha256, read_manifest
 from pipeline.prefetch import in_background
 from pipeline.read import ExtractTask, extract_in_workers
@@ -113,6 +113,7 @@ ProgressCallback = Callable[[int, int, FileOutcome], None]
 
 _ACTIVE: set[str] = set()  # data dirs this process is ingesting into
 _ACTIVE_MUTEX = threading.Lock()
+OLDER_PIPELINE = "gelezen met een oudere versie van extractie, paginarollen of tagger"
 
 
 def ingest(
@@ -120,8 +121,13 @@ def ingest(
     settings: Settings,
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
+    refresh: bool = False,
 ) -> list[FileOutcome]:
     """Ingest PDFs (files or folders) into the index and return one outcome per file.
+
+    A file already in the index with the same content is skipped ("unchanged"); when it was read
+    by an older pipeline (extraction, page roles, segmentation, tagger model: ``pipeline.cache.
+    pipeline_fingerprint``) its outcome says so, and ``refresh`` reads it again.
 
     One ingest per index at a time, across processes: raises ``index.store.IndexBusyError``
     (Dutch message) when another one holds the index. Each document is written atomically and
@@ -135,14 +141,15 @@ def ingest(
     try:
         with Store(settings) as store:
             store.begin_writing()
-            return _ingest(store, paths, settings, rebuild, progress)
+            return _ingest(store, paths, settings, rebuild, progress, refresh)
     finally:
         with _ACTIVE_MUTEX:
             _ACTIVE.discard(key)
 
 
 def _ingest(
-    store: Store, paths: Sequence[Path], settings: Settings, rebuild: bool, progress: ProgressCallback | None
+    store: Store, paths: Sequence[Path], settings: Settings, rebuild: bool, progress: ProgressCallback | None,
+    refresh: bool = False,
 ) -> list[FileOutcome]:
     # Imported here, not at the top: spaCy and the models load only when a run has work to do.
     from pipeline.embed import embedding_text, load_embedder
@@ -152,6 +159,7 @@ def _ingest(
 
     rejected: list[tuple[Path, str]] = []
     pdfs = find_pdfs(paths, rejected)
+    pipeline = pipeline_fingerprint(settings)
     store.recover()
     if rebuild:
         for row in store.db.execute("SELECT doc_id FROM documents").fetchall():
@@ -183,8 +191,11 @@ def _ingest(
             continue
         existing = store.document_by_file(pdf.name)
         if existing is not None and existing["sha256"] == sha and existing["status"] == "complete":
-            report(FileOutcome(pdf.name, "unchanged", pages=existing["n_pages"], passages=existing["n_passages"], path=str(pdf)))
-            continue
+            older = (existing["pipeline"] if "pipeline" in existing.keys() else "") != pipeline  # noqa: SIM118 (a Row)
+            if not (older and refresh):
+                notes = [OLDER_PIPELINE] if older else []
+                report(FileOutcome(pdf.name, "unchanged", "", notes, existing["n_pages"], existing["n_passages"], path=str(pdf)))
+                continue
         shas[pdf] = sha
         tasks.append(ExtractTask.for_settings(pdf, settings))
 
@@ -218,7 +229,7 @@ def _ingest(
                 continue
             vectors = embedder.embed_passages([embedding_text(p) for p in passages])
             tagged = tag_findings(tagger, passages, vectors, hand_over_vectors)
-            store.write_document(meta, tagged, vectors, warnings)
+            store.write_document(meta, tagged, vectors, warnings, pipeline)
             status = "ok_with_warnings" if warnings else "ok"
             report(FileOutcome(pdf.name, status, "", warnings, len(pages), len(passages), time.monotonic() - started[pdf], str(pdf)))
     store.lexical_index()  # persist BM25 for this generation; loaded, not rebuilt, when nothing changed

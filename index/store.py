@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS documents (
     n_pages INTEGER, n_passages INTEGER DEFAULT 0,
     status TEXT NOT NULL,
     warnings TEXT DEFAULT '[]',
-    ingested_at TEXT
+    ingested_at TEXT,
+    pipeline TEXT DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS passages (
     passage_id TEXT PRIMARY KEY,
@@ -80,6 +81,8 @@ ROLE_CODES: dict[str, int] = {role: code for code, role in enumerate(PAGE_ROLES)
 # from before page roles reads every passage as "body" until its documents are ingested again
 # (``wijkkennis ingest --rebuild``).
 ADDED_COLUMNS = {"sentence_kinds": "TEXT DEFAULT '[]'", "kind_mask": "INTEGER DEFAULT 0", "role": "TEXT DEFAULT 'body'"}
+# Columns of documents added later: the pipeline fingerprint a document was read with ('' = unknown, older).
+ADDED_DOCUMENT_COLUMNS = {"pipeline": "TEXT DEFAULT ''"}
 # Filter columns every BM25 index must have; one saved by an older version without them is rebuilt.
 LEXICAL_COLUMNS = frozenset({"area_mask", "kind", "kind_mask", "year", "g40", "doc", "gemeentecode", "provincie",
                              "grootteklasse", "publisher", "role"})
@@ -237,6 +240,11 @@ class Store:
                     self.db.executemany("UPDATE passages SET kind_mask = ? WHERE kind = ?", [(kind_mask([k]), k) for k in KIND_CODES])
                 present.add(name)
         self.passage_columns = frozenset(present)
+        documents = {row["name"] for row in self.db.execute("PRAGMA table_info(documents)")}
+        for name, declaration in ADDED_DOCUMENT_COLUMNS.items():
+            if name not in documents:
+                with contextlib.suppress(sqlite3.OperationalError), self.db:
+                    self.db.execute(f"ALTER TABLE documents ADD COLUMN {name} {declaration}")
 
     # ----------------------------------------------------------------- chroma
     @property
@@ -381,8 +389,10 @@ class Store:
     def documents(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM documents WHERE status = 'complete' ORDER BY gemeente, year, file").fetchall()
 
-    def write_document(self, meta: DocumentMeta, tagged: Sequence[TaggedPassage], vectors: np.ndarray, warnings: Sequence[str] = ()) -> None:
-        """Replace a document and its passages in all stores, atomically for readers."""
+    def write_document(self, meta: DocumentMeta, tagged: Sequence[TaggedPassage], vectors: np.ndarray, warnings: Sequence[str] = (),
+                       pipeline: str = "") -> None:
+        """Replace a document and its passages in all stores, atomically for readers; ``pipeline``
+        is the fingerprint of the code and models that read it (``pipeline.cache.pipeline_fingerprint``)."""
         if len(tagged) != len(vectors):
             raise ValueError("one vector per passage")
         self.begin_writing()
@@ -391,11 +401,11 @@ class Store:
             db.execute("DELETE FROM documents WHERE doc_id = ? OR file = ?", (meta.doc_id, meta.file))
             db.execute(
                 """INSERT INTO documents(doc_id, file, sha256, title, gemeente, gemeentecode, provincie,
-                   grootteklasse, g40, year, publisher, report_type, n_pages, n_passages, status, warnings, ingested_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'pending', ?, ?)""",
+                   grootteklasse, g40, year, publisher, report_type, n_pages, n_passages, status, warnings, ingested_at, pipeline)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'pending', ?, ?, ?)""",
                 (meta.doc_id, meta.file, meta.sha256, meta.title, meta.gemeente, meta.gemeentecode, meta.provincie,
                  meta.grootteklasse, int(meta.g40), meta.year, meta.publisher, meta.report_type, meta.n_pages,
-                 len(tagged), json.dumps(list(warnings), ensure_ascii=False), now()),
+                 len(tagged), json.dumps(list(warnings), ensure_ascii=False), now(), pipeline),
             )
             db.executemany(
                 """INSERT INTO passages(passage_id, doc_id, position, page, heading, text, areas, area_mask,

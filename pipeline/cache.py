@@ -75,6 +75,20 @@ def extractor_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()[:16]
 
 
+def pipeline_fingerprint(settings: Settings) -> str:
+    """A short hash of everything that shapes a document's passages and tags: the extraction
+    (``extractor_fingerprint``), page roles, segmentation and passage sizes, the tagger setting
+    and, for the trained tagger, its model. The index keeps it per document, so documents read
+    by an older version can be found and read again (``wijkkennis ingest --refresh``)."""
+    digest = hashlib.sha256(extractor_fingerprint(settings).encode())
+    here = Path(__file__).parent
+    for name in ("roles.py", "segment.py", "nlp.py", "models/tagger/model.json"):
+        with contextlib.suppress(OSError):
+            digest.update((here / name).read_bytes())
+    digest.update(f"tagger={settings.tagger};min={settings.passage_min_chars};max={settings.passage_max_chars}".encode())
+    return digest.hexdigest()[:16]
+
+
 def _page_to_json(page: Page) -> dict[str, Any]:
     return {
         "number": page.number,

@@ -39,6 +39,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="PDF files or folders (searched recursively).")],
     data_dir: DataDir = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Empty the index first and ingest everything again.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Read again the files that an older version of the extraction, page roles or tagger read (the page cache is reused where the extraction did not change).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: files (per-file outcomes), ok, unchanged, failed, index.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -64,7 +65,7 @@ def ingest(
     from index.store import IndexBusyError
 
     try:
-        outcomes = run_ingest(paths, settings, rebuild=rebuild, progress=progress)
+        outcomes = run_ingest(paths, settings, rebuild=rebuild, progress=progress, refresh=refresh)
     except (FileNotFoundError, IndexBusyError) as error:
         typer.secho(f"fout: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
@@ -86,6 +87,9 @@ def ingest(
             f"\n{len(outcomes)} bestanden: {summary['ok'] + summary['ok_with_warnings']} ingelezen, "
             f"{summary['unchanged']} ongewijzigd, {summary['failed']} mislukt. Index: {settings.data_dir}"
         )
+        older = sum(o.status == "unchanged" and bool(o.warnings) for o in outcomes)
+        if older:
+            typer.secho(f"{older} bestand(en) gelezen met een oudere versie: `wijkkennis ingest --refresh PAD…` leest ze opnieuw in.", fg="yellow")
     if any(o.failed for o in outcomes):
         raise typer.Exit(1)
 
