@@ -111,7 +111,7 @@ def test_the_harvested_real_text_is_labelled_and_outside_shared_and_held_out(sha
     from core.taxonomy import AREAS, KINDS
     from pipeline.tag_model import HARVESTED_DIR
 
-    files = sorted(HARVESTED_DIR.glob("*.jsonl"))
+    files = sorted(HARVESTED_DIR.glob("*.jsonl")) + sorted((HARVESTED_DIR.parent / "not_trained").glob("*.jsonl"))
     assert files
     labelled = load_labelled(files)
     assert not labelled.warnings and len(labelled.passages) >= 100
