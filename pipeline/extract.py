@@ -226,8 +226,9 @@ def read_raw_page(page: object, number: int) -> RawPage:
     sizes = [c.get("size", 0.0) for c in page.chars[:5000]]  # type: ignore[attr-defined]
     if sizes:
         usual = statistics.median(sizes)
-        if any(_is_watermark(c, usual) for c in page.chars):  # type: ignore[attr-defined]
-            page = page.filter(lambda obj: obj.get("object_type") != "char" or not _is_watermark(obj, usual))  # type: ignore[attr-defined]
+        marks = {id(c) for c in page.chars if _is_watermark(c, usual)}  # type: ignore[attr-defined]
+        if marks:
+            page = page.filter(lambda obj: id(obj) not in marks)  # type: ignore[attr-defined]
     words = page.extract_words(  # type: ignore[attr-defined]
         extra_attrs=["size", "fontname"], keep_blank_chars=False, use_text_flow=False, return_chars=True
     )

@@ -44,8 +44,9 @@ def _merged(intervals: Sequence[tuple[float, float]]) -> list[tuple[float, float
     return merged
 
 
-def _line_count(words: Sequence[Word]) -> int:
-    return len(_merged([(w["top"], w["bottom"] - 0.01) for w in words]))
+def _tops(words: Sequence[Word]) -> list[float]:
+    """The top of every line of these words (words whose heights overlap share a line)."""
+    return [lo for lo, _ in _merged([(w["top"], w["bottom"] - 0.01) for w in words])]
 
 
 def vertical_cut(words: Sequence[Word], page_width: float) -> float | None:
@@ -67,7 +68,7 @@ def vertical_cut(words: Sequence[Word], page_width: float) -> float | None:
         left = [w for w in solid if w["x1"] <= x]
         right = [w for w in solid if w["x0"] >= x]
         wide_enough = all(max(w["x1"] for w in side) - min(w["x0"] for w in side) >= min_width for side in (left, right))
-        if wide_enough and _line_count(left) >= 2 and _line_count(right) >= 2:
+        if wide_enough and len(_tops(left)) >= 2 and len(_tops(right)) >= 2:
             return x
     return None
 
@@ -96,8 +97,6 @@ def _width(words: Sequence[Word]) -> float:
     return max((w["x1"] for w in words), default=0.0) - min((w["x0"] for w in words), default=0.0)
 
 
-def _tops(words: Sequence[Word]) -> list[float]:
-    return [lo for lo, _ in _merged([(w["top"], w["bottom"] - 0.01) for w in words])]
 
 
 def _is_sidebar(left: Sequence[Word], right: Sequence[Word], page_width: float) -> bool:
@@ -133,18 +132,19 @@ def blocks_in_order(words: Sequence[Word], page_width: float, stream: Mapping[in
             continue
         x = vertical_cut(region, page_width)
         y = horizontal_cut(region)
-        if x is not None and y is not None and stream:
-            by_columns, by_bands = _split_x(region, x), _split_y(region, y)
-            excess_bands = stream_excess(by_bands, stream)
+        columns = _split_x(region, x) if x is not None else None
+        bands = _split_y(region, y) if y is not None else None
+        if columns is not None and bands is not None and stream:
+            excess_bands = stream_excess(bands, stream)
             # Rows only when the stream reads them clearly better: a chaotic stream keeps columns.
-            if excess_bands < stream_excess(by_columns, stream) and excess_bands <= max(1, len(region) // 20):
-                x = None
-        if x is not None:
-            parts = _split_x(region, x)
+            if excess_bands < stream_excess(columns, stream) and excess_bands <= max(1, len(region) // 20):
+                columns = None
+        if columns is not None:
+            parts = columns
             if _is_sidebar(parts[0], parts[1], page_width):
                 parts.reverse()  # a sidebar or kader is read after the main text
-        elif y is not None:
-            parts = _split_y(region, y)
+        elif bands is not None:
+            parts = bands
         else:
             out.append(region)
             continue
