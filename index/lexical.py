@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from core.reference import fold
 
 DUTCH_STOP_WORDS = set(
     ["aan", "al", "alle", "alles", "als", "altijd", "andere", "ben", "bij", "daar", "dan", "dat", "de", "der", "deze", "die", "dit", "doch", "doen", "door", "dus", "een", "eens", "en", "er", "ge", "geen", "geweest", "haar", "had", "heb", "hebben", "heeft", "hem", "het", "hier", "hij", "hoe", "hun", "iemand", "iets", "ik", "in", "is", "ja", "je", "kan", "kon", "kunnen", "maar", "me", "meer", "men", "met", "mij", "mijn", "moet", "na", "naar", "niet", "niets", "nog", "nu", "of", "om", "omdat", "onder", "ons", "ook", "op", "over", "reeds", "te", "tegen", "toch", "toen", "tot", "u", "uit", "uw", "van", "veel", "voor", "want", "waren", "was", "wat", "werd", "wezen", "wie", "wil", "worden", "wordt", "zal", "ze", "zelf", "zich", "zij", "zijn", "zo", "zonder", "zou", "zouden", "hoe", "waar", "welke", "andere", "gemeenten", "gemeente"]
@@ -32,10 +33,6 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("dutch")
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-
-
 @lru_cache(maxsize=500_000)
 def _stem(word: str) -> str:
     return _stemmer().stemWord(word)
@@ -44,7 +41,7 @@ def _stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Dutch-normalised BM25 tokens of a text; hyphenated compounds give the whole and the parts."""
     tokens: list[str] = []
-    for raw in TOKEN_RE.findall(_fold(text)):
+    for raw in TOKEN_RE.findall(fold(text)):
         parts = [raw.replace("-", "")] + (raw.split("-") if "-" in raw else [])
         for part in parts:
             if part and part not in DUTCH_STOP_WORDS and (len(part) > 1 or part.isdigit()):

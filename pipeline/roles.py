@@ -46,12 +46,12 @@ when matching.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
 from core.records import Block, Page, PageRole
+from core.reference import fold
 
 # ------------------------------------------------------------------------------------ cues
 COVER_MAX_WORDS = 80  # a first page with more words than this is no title page
@@ -121,13 +121,9 @@ _URL = re.compile(r"https?://|www\.")
 
 
 # ------------------------------------------------------------------------------- helpers
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-
-
 def normal_heading(text: str) -> str:
     """A heading as the cue lists spell it: lower case, no accents, numbering and end punctuation gone."""
-    folded = _fold(" ".join(text.split()))
+    folded = fold(" ".join(text.split()))
     folded = _NUMBERING.sub("", folded)
     return folded.strip(" :.;-–—").strip()
 
@@ -176,7 +172,7 @@ def section_cue(heading: str, strict: bool = False) -> PageRole | None:
     # "Maart 2018 Enschede Samenvatting", "Samenvatting Inleiding": headings run together.
     if (len(words) <= SHORT_HEADING_WORDS and words[-1] == "samenvatting") or (words[0] == "samenvatting" and len(words) <= 3):
         return "samenvatting"
-    if BIJLAGE_RE.match(normal) or BIJLAGE_RE.match(_fold(" ".join(heading.split()))):
+    if BIJLAGE_RE.match(normal) or BIJLAGE_RE.match(fold(" ".join(heading.split()))):
         return "bijlage"
     stripped = heading.strip()
     if normal in CHAPTER_HEADINGS or PART_RE.match(stripped) or CHAPTER_RE.match(stripped):
@@ -191,7 +187,7 @@ def _toc_entries(text: str) -> int:
 def _is_toc_block(block: Block) -> bool:
     """A block that is a table of contents by itself: "Inhoud 1 Inleiding 1.1 Achtergrond …"."""
     text = " ".join(block.text.split())
-    first = _fold(text).split(" ", 1)[0].rstrip(":")
+    first = fold(text).split(" ", 1)[0].rstrip(":")
     words = max(_words(text), 1)
     if first in {"inhoud", "inhoudsopgave", "inhoudstafel"}:
         return max(_toc_entries(text), len(_SECTION_NUMBER.findall(text))) >= 3
@@ -230,7 +226,7 @@ def _is_cover(page: Page, index: int, n_pages: int, previous_cover: bool) -> boo
 
 
 def _colofon_cues(text: str) -> set[str]:
-    folded = _fold(" ".join(text.split()))
+    folded = fold(" ".join(text.split()))
     found = {cue for cue in COLOFON_STRONG if (re.search(rf"\b{cue}\b", folded) if cue.isalpha() else cue in folded)}
     found |= {cue for cue in COLOFON_LABELS if re.search(rf"(?:^|\s){re.escape(cue)}\s?:", folded)}
     return found
