@@ -191,7 +191,7 @@ def _ingest(
             continue
         existing = store.document_by_file(pdf.name)
         if existing is not None and existing["sha256"] == sha and existing["status"] == "complete":
-            older = (existing["pipeline"] if "pipeline" in existing.keys() else "") != pipeline  # noqa: SIM118 (a Row)
+            older = existing["pipeline"] != pipeline  # the column exists: ingest opened the index writable
             if not (older and refresh):
                 notes = [OLDER_PIPELINE] if older else []
                 report(FileOutcome(pdf.name, "unchanged", "", notes, existing["n_pages"], existing["n_passages"], path=str(pdf)))

@@ -79,7 +79,7 @@ KIND_CODES = {"knelpunt": 1, "succesfactor": 2, "aanbeveling": 3, "beschrijving"
 ROLE_CODES: dict[str, int] = {role: code for code, role in enumerate(PAGE_ROLES)}  # the BM25 "role" column
 # Columns added after the first release (an older index gets them when it is opened). An index
 # from before page roles reads every passage as "body" until its documents are ingested again
-# (``wijkkennis ingest --rebuild``).
+# (``wijkkennis ingest --refresh``).
 ADDED_COLUMNS = {"sentence_kinds": "TEXT DEFAULT '[]'", "kind_mask": "INTEGER DEFAULT 0", "role": "TEXT DEFAULT 'body'"}
 # Columns of documents added later: the pipeline fingerprint a document was read with ('' = unknown, older).
 ADDED_DOCUMENT_COLUMNS = {"pipeline": "TEXT DEFAULT ''"}
@@ -228,23 +228,24 @@ class Store:
 
     def _add_missing_columns(self) -> None:
         """Bring an index written by an older version up to this schema (its data stays): its
-        passages have no sentence kinds, so their kind mask is their main kind's."""
-        present = {row["name"] for row in self.db.execute("PRAGMA table_info(passages)")}
-        for name, declaration in ADDED_COLUMNS.items():
+        passages have no sentence kinds, so their kind mask is their main kind's; its documents
+        have no pipeline fingerprint, so they count as read by an older version."""
+        self.passage_columns = frozenset(self._add_columns("passages", ADDED_COLUMNS))
+        self._add_columns("documents", ADDED_DOCUMENT_COLUMNS)
+
+    def _add_columns(self, table: str, columns: dict[str, str]) -> set[str]:
+        """Add the missing ``columns`` to ``table``; the columns it has afterwards. A read-only
+        index is read as it is."""
+        present = {row["name"] for row in self.db.execute(f"PRAGMA table_info({table})")}
+        for name, declaration in columns.items():
             if name in present:
                 continue
-            # A read-only index is read as it is (``passage_columns`` says what it has).
             with contextlib.suppress(sqlite3.OperationalError), self.db:
-                self.db.execute(f"ALTER TABLE passages ADD COLUMN {name} {declaration}")
-                if name == "kind_mask":
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+                if (table, name) == ("passages", "kind_mask"):
                     self.db.executemany("UPDATE passages SET kind_mask = ? WHERE kind = ?", [(kind_mask([k]), k) for k in KIND_CODES])
                 present.add(name)
-        self.passage_columns = frozenset(present)
-        documents = {row["name"] for row in self.db.execute("PRAGMA table_info(documents)")}
-        for name, declaration in ADDED_DOCUMENT_COLUMNS.items():
-            if name not in documents:
-                with contextlib.suppress(sqlite3.OperationalError), self.db:
-                    self.db.execute(f"ALTER TABLE documents ADD COLUMN {name} {declaration}")
+        return present
 
     # ----------------------------------------------------------------- chroma
     @property

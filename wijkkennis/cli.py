@@ -72,17 +72,16 @@ def ingest(
     finally:
         if bar is not None:
             bar.close()
+    labels = {"ok": "ok", "ok_with_warnings": "ok (waarschuwing)", "unchanged": "ongewijzigd", "failed": "MISLUKT"}
+    summary = {status: sum(o.status == status for o in outcomes) for status in labels}
     if as_json:
-        counts = {status: sum(o.status == status for o in outcomes) for status in ("ok", "ok_with_warnings", "unchanged", "failed")}
-        typer.echo(json.dumps({"files": [o.__dict__ for o in outcomes], **counts, "index": str(settings.data_dir)}, ensure_ascii=False))
+        typer.echo(json.dumps({"files": [o.__dict__ for o in outcomes], **summary, "index": str(settings.data_dir)}, ensure_ascii=False))
     else:
-        labels = {"ok": "ok", "ok_with_warnings": "ok (waarschuwing)", "unchanged": "ongewijzigd", "failed": "MISLUKT"}
         for outcome in outcomes:
             detail = outcome.reason or "; ".join(outcome.warnings)
             counts = f"{outcome.pages} p., {outcome.passages} passages" if outcome.status != "failed" else ""
             line = f"{labels[outcome.status]:<18} {outcome.file}  {counts}  {detail}".rstrip()
             typer.secho(line, fg="red" if outcome.failed else "yellow" if outcome.warnings else None)
-        summary = {s: sum(o.status == s for o in outcomes) for s in labels}
         typer.echo(
             f"\n{len(outcomes)} bestanden: {summary['ok'] + summary['ok_with_warnings']} ingelezen, "
             f"{summary['unchanged']} ongewijzigd, {summary['failed']} mislukt. Index: {settings.data_dir}"

@@ -28,10 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.extract import KEEP_HYPHEN_NEXT
+
 READERS: tuple[str, ...] = ("project", "pdfium", "pdfminer")
 WORD_RE = re.compile(r"[\w]+(?:[-'’][\w]+)*", re.UNICODE)
-# A word broken over a line end ("kosten- beheersing"), not a suspended compound ("jeugd- en gezinsteam").
-HYPHEN_BREAK_RE = re.compile(r"(\w)-\s+(?!(?:en|of|tot|noch|als)\b)(?=[a-zà-ÿ])")
+# A word broken over a line end ("kosten- beheersing"), not a suspended compound ("jeugd- en
+# gezinsteam"): the words after which the extractor keeps the hyphen too.
+HYPHEN_BREAK_RE = re.compile(rf"(\w)-\s+(?!(?:{'|'.join(sorted(KEEP_HYPHEN_NEXT))})\b)(?=[a-zà-ÿ])")
 
 
 class ExtractionEvalError(RuntimeError):
