@@ -77,12 +77,15 @@ def extractor_fingerprint(settings: Settings) -> str:
 
 def pipeline_fingerprint(settings: Settings) -> str:
     """A short hash of everything that shapes a document's passages and tags: the extraction
-    (``extractor_fingerprint``), page roles, segmentation and passage sizes, the tagger setting
-    and, for the trained tagger, its model. The index keeps it per document, so documents read
+    (``extractor_fingerprint``), page roles, segmentation and passage sizes, the tagger setting,
+    the rule cues and, for the trained tagger, its model. The index keeps it per document, so documents read
     by an older version can be found and read again (``wijkkennis ingest --refresh``)."""
     digest = hashlib.sha256(extractor_fingerprint(settings).encode())
     here = Path(__file__).parent
-    for name in ("roles.py", "segment.py", "nlp.py", "models/tagger/model.json"):
+    names = ["roles.py", "segment.py", "nlp.py", "tag_rules.py"]  # the rules are the trained tagger's cues too
+    if settings.tagger.startswith("trained"):
+        names.append("models/tagger/model.json")  # its training date and figures: a new model, a new file
+    for name in names:
         with contextlib.suppress(OSError):
             digest.update((here / name).read_bytes())
     digest.update(f"tagger={settings.tagger};min={settings.passage_min_chars};max={settings.passage_max_chars}".encode())

@@ -31,8 +31,8 @@ def test_a_document_read_by_an_older_pipeline_is_reported_and_refreshed(tmp_path
         assert store.document_by_file(PDF.name)["pipeline"] == pipeline_fingerprint(settings)
 
 
-def test_the_fingerprint_follows_passage_sizes_and_tagger() -> None:
-    settings = make_settings(Path("/tmp/niet-gebruikt"))
+def test_the_fingerprint_follows_passage_sizes_and_tagger(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
     assert pipeline_fingerprint(settings) == pipeline_fingerprint(settings)
     assert pipeline_fingerprint(settings) != pipeline_fingerprint(settings.replace(passage_max_chars=500))
     assert pipeline_fingerprint(settings) != pipeline_fingerprint(settings.replace(tagger="rules"))
