@@ -127,7 +127,7 @@ def test_an_index_from_before_roles_reads_as_body_and_its_bm25_is_rebuilt(tmp_pa
         assert store.passages(["d:1:0"])["d:1:0"]["role"] == "body"
         old = store.rebuild_lexical()
         # a BM25 index saved by the older version (no role column) at the current generation
-        lexical.save(lexical.LexicalIndex(old.retriever, old.passage_ids, {k: v for k, v in old.columns.items() if k != "role"}, 3),
+        lexical.save(lexical.build(old.passage_ids, [["tekst"]], {k: v for k, v in old.columns.items() if k != "role"}, 3),
                      store.lexical_dir)
         assert "role" not in lexical.load(store.lexical_dir).columns  # type: ignore[union-attr]
         store._lexical = None
