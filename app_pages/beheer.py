@@ -63,6 +63,66 @@ else:
         (st.error if failed else st.success)(f"{len(results) - len(failed)} van {len(results)} bestanden verwerkt.")
         st.dataframe(pd.DataFrame(results), hide_index=True, width="stretch", key="tabel_uitkomsten")
 
+# ------------------------------------------------------------------------------ tagger
+COMPARISON_SETS = {"dev": "ontwikkelset", "curatie": "achtergehouden curatorlabels"}
+
+
+def comparison_frame(table: dict) -> pd.DataFrame:
+    """The current and the new model side by side, per set."""
+    rows = []
+    for name, entry in table.items():
+        for figure, label in (("areas_macro_f1", "aandachtsgebieden macro-F1"), ("kind_macro_f1", "soort macro-F1"), ("combined", "samen")):
+            rows.append({"Set": f"{COMPARISON_SETS.get(name, name)} (n = {entry['n']})" + ("" if entry.get("deciding", True) else ", telt nog niet mee"),
+                         "Maat": label, "Huidig model": entry["current"][figure], "Nieuw model": entry["new"][figure]})
+    return pd.DataFrame(rows)
+
+
+def tagger_section(curator_name: str) -> None:
+    from wijkkennis import tagger_versions
+
+    st.subheader("Tagger")
+    st.caption("Train een nieuwe versie van de tagger op de meegeleverde trainingsdata plus alle beslissingen van curatoren "
+               "(Curatie › Te beoordelen). De nieuwe versie wordt alleen geïnstalleerd als ze op de ontwikkelset en op een "
+               "achtergehouden vijfde van de curatorbeslissingen niet slechter is dan de huidige; anders wordt ze opzij gezet.")
+    versions = tagger_versions.list_versions(settings.data_dir)
+    st.dataframe(pd.DataFrame([{"Versie": v.version, "In gebruik": "ja" if v.active else "", "Status": v.status,
+                                "Getraind": v.trained[:16].replace("T", " "), "Reden": v.reason} for v in versions]),
+                 hide_index=True, width="stretch", key="tabel_taggers")
+    job = tagger_versions.training_job(settings.data_dir)
+    running = job is not None and not job.done
+    if st.button("Nieuwe versie trainen", key="tagger_trainen", icon=":material/model_training:", disabled=running):
+        try:
+            job = tagger_versions.start_training(settings, by=curator_name)
+        except tagger_versions.TrainingBusyError as error:
+            st.error(str(error))
+        st.rerun()
+
+    @st.fragment(run_every=2 if running else None)
+    def training_status() -> None:
+        current = tagger_versions.training_job(settings.data_dir)
+        if current is None:
+            return
+        if not current.done:
+            st.progress(current.fraction, text=f"Training (gestart door {current.started_by}): {current.message}")
+            return
+        if current.error:
+            st.error(f"De training is mislukt: {current.error}")
+        elif current.result is not None:
+            result = current.result
+            (st.success if result.installed else st.warning)(
+                f"Versie {result.version} {'geïnstalleerd' if result.installed else 'opzij gezet'}: {result.reason}.")
+            st.dataframe(comparison_frame(result.report.get("comparison", {})), hide_index=True, width="stretch", key="tabel_vergelijking")
+            if result.retag is not None:
+                st.caption(f"Labels van {result.retag.passages} passages ververst ({result.retag.changed} gewijzigd) zonder opnieuw te embedden.")
+        if running:
+            st.rerun()  # the whole page: the version table changed
+
+    training_status()
+
+
+if name:
+    tagger_section(name)
+
 # ------------------------------------------------------------------------------- stats
 st.subheader("Index")
 stats = search.stats()

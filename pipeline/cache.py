@@ -35,6 +35,7 @@ from typing import Any, Protocol, TypeVar
 from core.config import Settings
 from core.records import Block, Page
 from pipeline.read import extract_document
+from pipeline.tag_versions import active_model_dir
 
 FORMAT = 1
 KEEP_FINGERPRINTS = 3
@@ -82,12 +83,14 @@ def pipeline_fingerprint(settings: Settings) -> str:
     by an older version can be found and read again (``wijkkennis ingest --refresh``)."""
     digest = hashlib.sha256(extractor_fingerprint(settings).encode())
     here = Path(__file__).parent
-    names = ["roles.py", "segment.py", "nlp.py", "tag_rules.py"]  # the rules are the trained tagger's cues too
+    paths = [here / name for name in ("roles.py", "segment.py", "nlp.py", "tag_rules.py")]  # the rules are the trained tagger's cues too
     if settings.tagger.startswith("trained"):
-        names.append("models/tagger/model.json")  # its training date and figures: a new model, a new file
-    for name in names:
+        # The model in use for this data directory (a curator-trained version or the shipped one):
+        # its training date and figures, so a new model is a new file.
+        paths.append(active_model_dir(settings.data_dir) / "model.json")
+    for path in paths:
         with contextlib.suppress(OSError):
-            digest.update((here / name).read_bytes())
+            digest.update(path.read_bytes())
     digest.update(f"tagger={settings.tagger};min={settings.passage_min_chars};max={settings.passage_max_chars}".encode())
     return digest.hexdigest()[:16]
 

@@ -21,8 +21,10 @@ The model is plain numbers in ``pipeline/models/tagger/`` (``model.json``, ``wei
 ``vocab_word.json``, ``vocab_char.json``): no pickles; loading needs numpy, scipy and
 scikit-learn's ``CountVectorizer`` with a fixed vocabulary.
 
-Retrain with ``wijkkennis train-tagger`` or ``python -m pipeline.tag_model train``: it reads
-``training/tags/*.jsonl`` except ``dev.jsonl``, writes the model and prints dev scores.
+Retrain the shipped model with ``wijkkennis train-tagger --ship`` or ``python -m pipeline.tag_model train``:
+it reads ``training/tags/*.jsonl`` except ``dev.jsonl``, writes the model and prints dev scores.
+``wijkkennis train-tagger`` (``wijkkennis.tagger_versions``) trains a version per data directory
+from curator decisions too (``train(extra=...)``), see docs/curation.md.
 
 Precomputed vectors: ``TrainedTagger.tag(passages, vectors=...)`` accepts the e5-small passage
 vectors of ``embedding_text(p)`` (= what ingest embeds when its embedder is e5-small, see
@@ -32,11 +34,12 @@ search is configured with.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +53,7 @@ from core.records import Passage, SentenceKind, TaggedPassage
 from core.taxonomy import AREAS, KINDS
 from pipeline.embed import embedding_text
 from pipeline.nlp import sentence_spans
-from pipeline.training_data import SENTENCE_SOURCE_SUFFIX, load_labelled
+from pipeline.training_data import SENTENCE_SOURCE_SUFFIX, Labelled, load_labelled
 
 MODEL_DIR = Path(__file__).parent / "models" / "tagger"
 TRAINING_DIR = Path(__file__).resolve().parent.parent / "training" / "tags"
@@ -350,6 +353,107 @@ class TrainedTagger:
         return cls(word, char, area_heads, kind_heads, thresholds, meta, mode)
 
 
+# ------------------------------------------------------------------ uncertainty
+def uncertainty(area_probabilities: np.ndarray, thresholds: np.ndarray, kind_probabilities: np.ndarray) -> np.ndarray:
+    """How unsure the tagger is of each passage, 0 (sure) … 1 (a coin toss): the mean of
+
+    - the **area margin**: 1 − the smallest distance of any area's probability to that area's
+      threshold, scaled so that 0 and 1 are the farthest a probability can be (0 = right on a
+      threshold: one area could go either way);
+    - the **kind entropy**: the entropy of the kind distribution over log(4) (1 = all four kinds
+      equally likely).
+    """
+    area_p = np.asarray(area_probabilities, dtype=np.float64)
+    t = np.asarray(thresholds, dtype=np.float64)[None, :]
+    room = np.where(area_p >= t, 1.0 - t, t)
+    margins = np.abs(area_p - t) / np.maximum(room, 1e-9)
+    area_part = 1.0 - np.clip(margins.min(axis=1), 0.0, 1.0)
+    kind_p = np.clip(np.asarray(kind_probabilities, dtype=np.float64), 1e-12, 1.0)
+    kind_part = -(kind_p * np.log(kind_p)).sum(axis=1) / np.log(kind_p.shape[1])
+    return 0.5 * area_part + 0.5 * kind_part
+
+
+# ------------------------------------------------------------------ feature cache
+class FeatureCache:
+    """The e5 vectors and the spaCy analysis (lemma text, rule cues) of texts, each computed once.
+
+    Embedding is the slow part of training, so repeated training (the curation simulation,
+    ``train-tagger`` runs) hands ``embed``/``analyse`` of one cache to ``train``. With ``path`` the
+    vectors are also kept on disk (``.npz``, keyed by a hash of the e5 runtime's name and the text;
+    plain numbers, no pickles) for the next run.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._vectors: dict[str, np.ndarray] = {}
+        self._analysed: dict[str, tuple[str, np.ndarray]] = {}
+        self._analyser: TextAnalyser | None = None
+        self._identity: str | None = None
+        if path is not None and path.is_file():
+            with np.load(path) as data:
+                if "keys" in data.files and "vectors" in data.files:
+                    self._vectors = dict(zip((str(k) for k in data["keys"]), data["vectors"], strict=True))
+
+    @staticmethod
+    def embedder() -> str:
+        """Which vectors ``TrainedTagger.embed`` makes (the e5-small runtime in use): part of the key,
+        so vectors of another runtime are never mixed in."""
+        from pipeline import embed
+
+        identity = getattr(embed, "embedder_identity", None)
+        return str(identity(FEATURE_EMBEDDER)) if identity is not None else FEATURE_EMBEDDER
+
+    def key(self, text: str) -> str:
+        if self._identity is None:
+            self._identity = self.embedder()
+        return hashlib.sha1(f"{self._identity}\0{text}".encode()).hexdigest()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self.key(t) for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
+        if missing:
+            vectors = TrainedTagger.embed(list(missing.values()))
+            self._vectors.update(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
+            self.save()
+        return np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+
+    def analyse(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._analysed))
+        if missing:
+            if self._analyser is None:
+                self._analyser = TextAnalyser()
+            lemma_texts, cues = self._analyser.analyse(missing)
+            self._analysed.update(zip(missing, zip(lemma_texts, cues, strict=True), strict=True))
+        return [self._analysed[t][0] for t in texts], np.array([self._analysed[t][1] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+    def save(self) -> None:
+        if self.path is None or not self._vectors:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = list(self._vectors)
+        partial = self.path.with_name(self.path.name + ".tmp.npz")
+        np.savez(partial, keys=np.array(keys), vectors=np.stack([self._vectors[k] for k in keys]))
+        partial.replace(self.path)
+
+
+def predict_probabilities(tagger: TrainedTagger, gold: Sequence[GoldPassage], cache: FeatureCache) -> tuple[np.ndarray, np.ndarray]:
+    """Area and kind probabilities of labelled units, with vectors and analyses from ``cache`` (the
+    e5 vector of ``heading\ntext``, as ingest embeds a passage)."""
+    texts = [g.text for g in gold]
+    vectors = cache.embed([f"{g.heading}\n{g.text}" if g.heading else g.text for g in gold]) if tagger.uses_vectors else None
+    lemma_texts, cues = cache.analyse(texts)
+    features = Features(vectors, tagger.word.transform(lemma_texts), tagger.char.transform([t.lower() for t in texts]), cues)
+    return tagger.probabilities(features)
+
+
+def predict_labels(tagger: TrainedTagger, gold: Sequence[GoldPassage], cache: FeatureCache) -> list[Labels]:
+    """The tagger's passage labels (areas and main kind; no sentence kinds) for labelled units."""
+    if not gold:
+        return []
+    area_p, kind_p = predict_probabilities(tagger, gold, cache)
+    return [Labels(areas, KINDS[int(np.argmax(k))]) for areas, k in zip(decide_areas(area_p, tagger.thresholds), kind_p, strict=True)]
+
+
 # ------------------------------------------------------------------ training
 def training_files(directory: Path = TRAINING_DIR, harvested: Path = HARVESTED_DIR) -> list[Path]:
     return sorted(p for p in directory.glob("*.jsonl") if p.name != DEV_FILE) + sorted(harvested.glob("*.jsonl"))
@@ -444,22 +548,49 @@ def tune_thresholds(probabilities: np.ndarray, truth: np.ndarray, groups: np.nda
     return np.array(best)
 
 
+def text_key(text: str) -> str:
+    """How units are matched across label sources: the whitespace-normalised text."""
+    return " ".join(text.split())
+
+
+def merge_units(shipped: Sequence[GoldPassage], extra: Sequence[GoldPassage], drop: Collection[str] = ()) -> tuple[list[GoldPassage], int]:
+    """The shipped units plus ``extra`` (e.g. curator decisions); an extra unit replaces every
+    shipped unit with the same text (``text_key``), and units whose text is in ``drop`` go.
+    Returns the units and how many shipped units were overridden."""
+    extra_keys = {text_key(g.text) for g in extra}
+    kept = [g for g in shipped if text_key(g.text) not in extra_keys and text_key(g.text) not in drop]
+    overridden = sum(1 for g in shipped if text_key(g.text) in extra_keys)
+    return kept + [g for g in extra if text_key(g.text) not in drop], overridden
+
+
 def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print, real_reports: Path | None = REAL_REPORTS,
-          embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> tuple[TrainedTagger, dict[str, Any]]:
+          embed: Callable[[Sequence[str]], np.ndarray] | None = None, extra: Sequence[GoldPassage] = (),
+          drop: Collection[str] = (), analyse: Callable[[Sequence[str]], tuple[list[str], np.ndarray]] | None = None,
+          ) -> tuple[TrainedTagger, dict[str, Any]]:
     """Fit the tagger on the training files plus the "train" reports of ``real_reports`` (their
     passages and their labelled sentences). Area thresholds: ``folds``-fold cross-validation,
     a real report's units kept in one fold, tuned on the real units only. ``embed``: the e5
-    vectors of texts (default ``TrainedTagger.embed``; a caching one for repeated training)."""
+    vectors of texts (default ``TrainedTagger.embed``; a caching one for repeated training,
+    ``FeatureCache``), ``analyse`` likewise for the lemma texts and rule cues.
+
+    ``extra``: more labelled units (curator decisions); one replaces the shipped label of the
+    same text. ``drop``: texts (``text_key``) left out of training altogether (e.g. dev texts, or
+    the pool of a simulation)."""
     from sklearn.model_selection import GroupKFold
 
     files = list(files) if files is not None else training_files()
     label_files = [*files, *([real_reports] if real_reports is not None and real_reports.is_file() else [])]
     # Lines without a split (the training files) count as train; the real reports' dev lines drop out.
-    data = Dataset.load(label_files, split="train", sentences=TRAIN_ON_SENTENCES, log=log)
+    labelled = load_labelled(label_files, split="train") if label_files else Labelled()
+    for warning in labelled.warnings:
+        log(f"let op: {warning}")
+    units, overridden = merge_units(labelled.passages + (labelled.sentences if TRAIN_ON_SENTENCES else []), extra, drop)
+    data = Dataset.from_gold(units)
     start = time.perf_counter()
-    log(f"{len(data.texts)} eenheden ({int(data.real.sum())} echte rapporttekst); embedden met {FEATURE_EMBEDDER} …")
+    log(f"{len(data.texts)} eenheden ({int(data.real.sum())} echte rapporttekst, {len(extra)} extra, "
+        f"{overridden} vervangen); embedden met {FEATURE_EMBEDDER} …")
     vectors = (embed or TrainedTagger.embed)(data.texts)
-    lemma_texts, cues = TextAnalyser().analyse(data.texts)
+    lemma_texts, cues = (analyse or TextAnalyser().analyse)(data.texts)
     log(f"kenmerken klaar ({time.perf_counter() - start:.0f} s); drempels via {folds}-voudige kruisvalidatie …")
     out_of_fold = {mode: np.zeros(data.areas.shape) for mode in MODES}
     kind_oof = {mode: np.zeros((len(data.texts), len(KINDS))) for mode in MODES}
@@ -483,7 +614,8 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print,
     tagger.meta = {
         "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "training_files": {p.name: sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()) for p in label_files},
-        "n_train": len(data.texts), "n_real": int(data.real.sum()), "real_weight": REAL_WEIGHT,
+        "n_train": len(data.texts), "n_real": int(data.real.sum()), "n_extra": len(extra), "n_overridden": overridden,
+        "real_weight": REAL_WEIGHT,
         "sentence_weight": SENTENCE_WEIGHT, "block_c": BLOCK_C,
         "thresholds_tuned_on": f"{REAL_THRESHOLD_SHARE:g} x F1 on real + {1 - REAL_THRESHOLD_SHARE:g} x F1 on synthetic" if balance is not None else "all", "cv": cv,
         "sentence_kind_blocks": {m: list(b) for m, b in SENTENCE_KIND_BLOCKS.items()}, "sentence_context": SENTENCE_CONTEXT,

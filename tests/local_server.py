@@ -51,3 +51,29 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def streamlit_app(app: Path, data_dir: Path, embedder: str, log_path: Path) -> Iterator[str]:
+    """The Streamlit app served headless on a free port over ``data_dir``; yields its URL."""
+    import os
+    import sys
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "WIJKKENNIS_DATA_DIR": str(data_dir), "WIJKKENNIS_EMBEDDER": embedder,
+           "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                return bool(response.read() == b"ok")
+        except OSError:
+            return False
+
+    with running_server(command, healthy, log_path, name="streamlit", timeout_s=120, cwd=app.parent, env=env, poll_s=0.5):
+        yield url

@@ -11,15 +11,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import REPO
-from local_server import free_port, running_server
+from local_server import streamlit_app
 
 from core.config import Settings
 
@@ -47,23 +45,8 @@ WAIT_MS = 90_000  # Streamlit reruns and the first model load can be slow on a b
 
 @pytest.fixture(scope="module")
 def app_url(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "WIJKKENNIS_DATA_DIR": str(demo_settings.data_dir), "WIJKKENNIS_EMBEDDER": demo_settings.embedder,
-           "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                return bool(response.read() == b"ok")
-        except OSError:
-            return False
-
-    with running_server(command, healthy, log_path, name="streamlit", timeout_s=120, cwd=REPO, env=env, poll_s=0.5):
+    with streamlit_app(REPO / "app.py", demo_settings.data_dir, demo_settings.embedder, log_path) as url:
         yield url
 
 

@@ -12,6 +12,12 @@ another page) keeps the lesson as it is; when the text is gone the lesson is fla
 
 Curated labels are training data for the tagger: ``export_labels`` writes
 ``{"id", "text", "areas", "kind"}`` lines like ``training/tags/*.jsonl``.
+
+Review-queue decisions (the Curatie page's "Te beoordelen", ``wijkkennis.review``) live in their
+own table, apart from the tagger's labels in the index: every accept, correction or skip is a new
+row with who and when and what the tagger had said, never updated or deleted, and the history
+records it too. ``wijkkennis train-tagger`` trains on the latest labelled decision per text
+(``decision_records``). Backups and restores copy them with the rest of the database.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,7 +91,31 @@ CREATE TABLE IF NOT EXISTS history (
 );
 CREATE INDEX IF NOT EXISTS history_lesson ON history(lesson_id, history_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    text_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    heading TEXT NOT NULL DEFAULT '',
+    file TEXT NOT NULL DEFAULT '',
+    page INTEGER,
+    passage_id TEXT,
+    action TEXT NOT NULL,
+    areas TEXT NOT NULL DEFAULT '[]',
+    kind TEXT,
+    model_areas TEXT NOT NULL DEFAULT '[]',
+    model_kind TEXT,
+    model_version TEXT NOT NULL DEFAULT '',
+    uncertainty REAL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_text ON decisions(text_hash, decision_id);
 """
+# Review-queue decisions (``CurationStore.decide``/``skip``): rows are only ever added, so a
+# decision is never lost; the latest labelled row per text counts.
+ACCEPTED = "geaccepteerd"
+CORRECTED = "gecorrigeerd"
+SKIPPED = "overgeslagen"
 
 
 class CurationError(ValueError):
@@ -157,6 +187,41 @@ class Lesson:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """A curator's verdict on a passage in the review queue: the labels (``areas``, ``kind``) with
+    who and when, beside what the tagger had said (``model_*``); ``action`` is geaccepteerd
+    (labels as the tagger had them), gecorrigeerd or overgeslagen (no labels)."""
+
+    decision_id: int
+    text_hash: str
+    text: str
+    heading: str
+    file: str
+    page: int | None
+    passage_id: str | None
+    action: str
+    areas: list[int]
+    kind: str | None
+    model_areas: list[int]
+    model_kind: str | None
+    model_version: str
+    uncertainty: float | None
+    decided_by: str
+    decided_at: str
+
+    @property
+    def labelled(self) -> bool:
+        return self.action != SKIPPED
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Decision:
+        data = dict(row)
+        data["areas"] = json.loads(data["areas"] or "[]")
+        data["model_areas"] = json.loads(data["model_areas"] or "[]")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     history_id: int
     lesson_id: int | None
@@ -194,6 +259,11 @@ class CurationStore:
             db.execute("PRAGMA synchronous=FULL")
             with db:
                 yield db
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One transaction on the curation database, for modules that keep their own tables in it
+        (``wijkkennis.lessons``: curators' theme edits), so backups and restore cover them."""
+        return self._connect()
 
     @staticmethod
     def _log(db: sqlite3.Connection, lesson_id: int | None, who: str, action: str, changes: dict[str, Any]) -> None:
@@ -457,6 +527,80 @@ class CurationStore:
                 "reden": reason, "kandidaat": candidate["passage_id"] if candidate else None,
             })
         report.flagged += 1
+
+    # ------------------------------------------------------------- decisions
+    def decide(
+        self,
+        passage: dict[str, Any],
+        by: str,
+        areas: Sequence[int],
+        kind: str,
+        model_areas: Sequence[int] = (),
+        model_kind: str | None = None,
+        model_version: str = "",
+        uncertainty: float | None = None,
+    ) -> Decision:
+        """Record a curator's labels for a passage (``text``, and ``file``/``page``/``passage_id``/
+        ``heading`` when known) beside the tagger's. A new row every time: an earlier decision on
+        the same text stays in the table and the history; the latest one counts."""
+        labels = check_labels(areas, kind)
+        model = sorted({int(a) for a in model_areas})
+        action = ACCEPTED if (labels[0], labels[1]) == (model, model_kind) else CORRECTED
+        return self._add_decision(passage, by, action, labels[0], labels[1], model, model_kind, model_version, uncertainty)
+
+    def skip(self, passage: dict[str, Any], by: str, model_areas: Sequence[int] = (), model_kind: str | None = None,
+             model_version: str = "", uncertainty: float | None = None) -> Decision:
+        """Record that a curator skipped a passage (no labels; it goes to the end of the queue)."""
+        model = sorted({int(a) for a in model_areas})
+        return self._add_decision(passage, by, SKIPPED, [], None, model, model_kind, model_version, uncertainty)
+
+    def _add_decision(self, passage: dict[str, Any], by: str, action: str, areas: list[int], kind: str | None,
+                      model_areas: list[int], model_kind: str | None, model_version: str, uncertainty: float | None) -> Decision:
+        text = str(passage["text"])
+        if not text.strip():
+            raise CurationError("een passage zonder tekst kan niet worden beoordeeld")
+        with self._connect() as db:
+            cursor = db.execute(
+                """INSERT INTO decisions(text_hash, text, heading, file, page, passage_id, action, areas, kind, model_areas,
+                   model_kind, model_version, uncertainty, decided_by, decided_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                (text_hash(text), text, passage.get("heading") or "", passage.get("file") or "", passage.get("page"),
+                 passage.get("passage_id"), action, json.dumps(areas), kind, json.dumps(model_areas), model_kind, model_version,
+                 None if uncertainty is None else round(float(uncertainty), 4), by, now()),
+            )
+            decision_id = int(cursor.lastrowid or 0)
+            self._log(db, None, by, f"beoordeeld: {action}", {
+                "beslissing": decision_id, "passage_id": passage.get("passage_id"), "aandachtsgebieden": areas, "soort": kind,
+                "tagger": {"aandachtsgebieden": model_areas, "soort": model_kind, "versie": model_version},
+            })
+            row = db.execute("SELECT * FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()
+        return Decision.from_row(row)
+
+    def decisions(self) -> list[Decision]:
+        """Every decision ever recorded, oldest first (skips included)."""
+        with self._connect() as db:
+            return [Decision.from_row(row) for row in db.execute("SELECT * FROM decisions ORDER BY decision_id")]
+
+    def latest_decisions(self) -> list[Decision]:
+        """Per text, the latest decision with labels (what the curators say now), oldest first."""
+        latest: dict[str, Decision] = {}
+        for decision in self.decisions():
+            if decision.labelled:
+                latest[decision.text_hash] = decision
+        return sorted(latest.values(), key=lambda d: d.decision_id)
+
+    def reviewed_hashes(self) -> tuple[set[str], set[str]]:
+        """Text hashes with a labelled decision, and those only ever skipped."""
+        labelled, skipped = set(), set()
+        with self._connect() as db:
+            for row in db.execute("SELECT text_hash, action FROM decisions"):
+                (skipped if row["action"] == SKIPPED else labelled).add(row["text_hash"])
+        return labelled, skipped - labelled
+
+    def decision_records(self) -> list[dict[str, Any]]:
+        """The latest labelled decision per text as tagger training records (like ``label_records``)."""
+        return [{"id": f"beslissing-{d.decision_id}", "text": d.text, "areas": d.areas, "kind": d.kind, "source": "curatie",
+                 "decided_by": d.decided_by, "decided_at": d.decided_at}
+                for d in self.latest_decisions()]
 
     # ---------------------------------------------------------------- labels
     def label_records(self) -> list[dict[str, Any]]:
