@@ -1,7 +1,8 @@
 """Wijkkennis — the Streamlit app's entry point: `streamlit run app.py` (or `wijkkennis serve`).
 
 A multipage app; each page lives in ``app_pages/`` and stays thin over ``index.query`` (search),
-``wijkkennis.curation`` (curated lessons) and ``wijkkennis.export`` (downloads).
+``wijkkennis.lessons`` (themes across reports, report dossiers), ``wijkkennis.curation`` (curated
+lessons) and ``wijkkennis.export`` (downloads).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ navigation = st.navigation(
     {
         "Kennis": [
             st.Page(ui.PAGE_ZOEKEN, title="Zoeken", icon=":material/search:", default=True),
+            st.Page(ui.PAGE_LESSEN, title="Lessen", icon=":material/lightbulb:"),
+            st.Page(ui.PAGE_RAPPORTEN, title="Rapporten", icon=":material/folder_open:"),
             st.Page(ui.PAGE_OVERZICHT, title="Overzicht", icon=":material/bar_chart:"),
             st.Page(ui.PAGE_VERGELIJKBAAR, title="Vergelijkbare gemeenten", icon=":material/explore:"),
             st.Page(ui.PAGE_EXPORT, title="Export", icon=":material/download:"),

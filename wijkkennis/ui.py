@@ -22,6 +22,8 @@ from wijkkennis.curation import CurationStore
 
 # Page files, relative to app.py (st.navigation, st.switch_page and st.page_link use these).
 PAGE_ZOEKEN = "app_pages/zoeken.py"
+PAGE_LESSEN = "app_pages/lessen.py"
+PAGE_RAPPORTEN = "app_pages/rapporten.py"
 PAGE_OVERZICHT = "app_pages/overzicht.py"
 PAGE_VERGELIJKBAAR = "app_pages/vergelijkbaar.py"
 PAGE_CURATIE = "app_pages/curatie.py"
@@ -142,6 +144,9 @@ _MARKDOWN_SPECIALS = {"*": "&#42;", "_": "&#95;", "$": "&#36;", "`": "&#96;", "#
                       "]": "&#93;", "~": "&#126;", "|": "&#124;", "\\": "&#92;", ":": "&#58;"}
 
 
+_KEEP = re.compile(r"(</?mark>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)")
+
+
 def snippet_markdown(snippet: str) -> str:
     """A snippet with query terms in <mark>, safe to pass to st.markdown(unsafe_allow_html=True).
 
@@ -149,13 +154,21 @@ def snippet_markdown(snippet: str) -> str:
     PDF can inject markup or turn ``$`` amounts into formulas.
     """
     marked = snippet_html(snippet)
-    pieces = re.split(r"(</?mark>)", marked)
-    return "".join(p if p in ("<mark>", "</mark>") else "".join(_MARKDOWN_SPECIALS.get(c, c) for c in p) for p in pieces)
+    pieces = _KEEP.split(marked)  # odd pieces: <mark>, </mark> and the entities html.escape wrote (&#x27; for ')
+    return "".join(p if i % 2 else "".join(_MARKDOWN_SPECIALS.get(c, c) for c in p) for i, p in enumerate(pieces))
 
 
 def plain_markdown(text: str) -> str:
     """Arbitrary text shown literally by st.markdown."""
     return snippet_markdown(text.replace("**", "* *"))
+
+
+_BULLET = re.compile(r"^(?:[•▪◦●·–—-]\s+|[•▪◦●])+")
+
+
+def one_line(text: str) -> str:
+    """A finding as one line: whitespace collapsed, a leading list bullet or dash of the PDF dropped."""
+    return _BULLET.sub("", " ".join(text.split())).strip()
 
 
 def area_help() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from index.query import Hit
 from wijkkennis import ui
 
@@ -34,3 +36,14 @@ def test_a_finding_from_the_summary_is_labelled() -> None:
     hit.role = "samenvatting"
     assert ui.role_badge(hit.role) == ":violet-badge[uit de samenvatting]"
     assert ui.role_badge("bijlage") == ":violet-badge[uit een bijlage]" and ui.role_badge("cover") == ":gray-badge[titelpagina]"
+
+
+def test_report_text_with_quotes_and_markup_characters_is_shown_literally() -> None:
+    # html.escape writes ' as &#x27;: that entity must reach the browser whole, not as "&&#35;x27;"
+    text = "4 pagina's, \"goed\" & #1: $5 *vet* <b>"
+    shown = ui.plain_markdown(text)
+    assert "&#x27;" in shown and "&quot;" in shown and "&amp;" in shown and "&lt;b&gt;" in shown
+    assert "&&#35;" not in shown and "$" not in shown and "*" not in shown
+    decoded = html.unescape(shown)  # what the Markdown renderer makes of the entities
+    assert decoded == text
+    assert ui.snippet_markdown("de **wachtlijsten** van 's avonds") == "de <mark>wachtlijsten</mark> van &#x27;s avonds"

@@ -1,0 +1,68 @@
+"""Tune and compare theme methods on a theme gold: ``python -m bench.themes_tune GOLD.jsonl [--grid]``.
+
+Tags and embeds the gold texts once (as ``wijkkennis eval themes`` does), then scores the default
+``ThemeParams`` and, with ``--grid``, a grid of distance thresholds and similarity weights, with
+V-measure, ARI and the number of themes (at most one per three texts). Tune on the dev gold only;
+the check gold is for the figure you report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from core.config import load_settings
+from pipeline.embed import load_embedder
+from pipeline.tag import load_tagger
+from pipeline.themes import DEFAULT_PARAMS, group_findings
+from wijkkennis.eval_themes import as_findings, baseline, load_gold, score
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("gold")
+    parser.add_argument("--grid", action="store_true", help="Search distance × weights × centering.")
+    parser.add_argument("--gold-kinds", action="store_true", help="Use the gold's own kinds and areas (upper bound for the tagger).")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    gold, warnings = load_gold(args.gold)
+    for warning in warnings:
+        print("let op:", warning)
+    vectors = load_embedder(settings.embedder).embed_passages([g.text for g in gold])
+    findings = as_findings(gold, load_tagger(settings.tagger), vectors)
+    if args.gold_kinds:
+        lines = Path(args.gold).read_text(encoding="utf-8").splitlines()
+        raw = {json.loads(line)["id"]: json.loads(line) for line in lines if line.strip()}
+        findings = [replace(f, kind=raw[f.finding_id].get("kind", f.kind), areas=tuple(raw[f.finding_id].get("areas", f.areas)))
+                    for f in findings]
+    base_v, base_ari = baseline(gold)
+    print(f"{len(gold)} texts, {len({g.theme for g in gold if g.theme})} gold themes; baseline V {base_v:.3f} ARI {base_ari:.3f}")
+    grid = [DEFAULT_PARAMS]
+    if args.grid:
+        grid += [
+            replace(DEFAULT_PARAMS, distance=d, term_weight=w, area_weight=a, center=c, lexical=lex, by_kind=k)
+            for d, w, a, c, lex, k in itertools.product(
+                (0.3, 0.4, 0.5, 0.6, 0.7, 0.8), (0.0, 0.3, 0.5), (0.0, 0.15, 0.3, 0.45), (False, True), ("word", "char"), (True, False))
+            if w + a < 0.95
+            and not (w == 0.0 and lex == "char")
+        ]
+    rows = []
+    for params in grid:
+        themes, _ = group_findings(findings, vectors, params)
+        scores = score(gold, themes)
+        rows.append((scores["ari"] + scores["v_measure"], params, scores, len(themes)))
+    rows.sort(key=lambda row: -row[0])
+    limit = len(gold) / 3
+    for _, params, scores, n in rows[:25] if args.grid else rows:
+        flag = "" if n <= limit else "  (te veel thema's)"
+        print(f"V {scores['v_measure']:.3f} ARI {scores['ari']:.3f} themes {n:3d}  d={params.distance} w={params.term_weight} "
+              f"a={params.area_weight} center={params.center} lex={params.lexical} by_kind={params.by_kind}{flag}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
