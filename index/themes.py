@@ -16,6 +16,7 @@ index generation (``data_dir/themes/``), so the app opens them without computing
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -182,7 +183,11 @@ def compute_themes(settings: Settings, store: Store | None = None, embedder: Emb
 
     own = store is None
     store = store or Store(settings)
+    folder = themes_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = open(folder / "compute.lock", "w")  # noqa: SIM115 - held until the computation ends
     try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one computation per data directory at a time (ingest's, the app's)
         started = time.perf_counter()
         generation = store.generation
         embedder = embedder or load_embedder(settings.embedder)
@@ -201,6 +206,7 @@ def compute_themes(settings: Settings, store: Store | None = None, embedder: Emb
                 old.unlink(missing_ok=True)
         return result
     finally:
+        lock.close()  # releases the lock
         if own:
             store.close()
 

@@ -130,6 +130,17 @@ def test_themes_of_a_real_index_are_cached_per_generation(growing_index) -> None
     assert [t.finding_ids for t in again.themes] == [t.finding_ids for t in computed.themes]
 
 
+def test_concurrent_computations_take_turns(growing_index) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings, _, _ = growing_index
+    with ThreadPoolExecutor(2) as pool:  # e.g. ingest's background process and the app's refresh thread
+        results = list(pool.map(lambda _: compute_themes(settings), range(2)))
+    assert [t.finding_ids for t in results[0].themes] == [t.finding_ids for t in results[1].themes]
+    cached = cached_themes(settings, results[0].generation)
+    assert cached is not None and [t.theme_id for t in cached.themes] == [t.theme_id for t in results[0].themes]
+
+
 def test_curator_edits_survive_a_new_ingest(growing_index) -> None:  # type: ignore[no-untyped-def]
     from index.ingest import ingest
 
