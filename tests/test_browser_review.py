@@ -38,6 +38,12 @@ def review_app(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
         yield url, data_dir
 
 
+def wait_until_idle(page: Any) -> None:
+    """Until Streamlit has finished its rerun (no "Running…" status widget) and the page is quiet."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)
+    page.wait_for_load_state("networkidle")
+
+
 def button(page: Any, key: str) -> Any:
     return page.locator(f".st-key-{key} button").first
 
@@ -68,11 +74,13 @@ def test_the_review_queue_works_with_the_keyboard_alone(review_app: tuple[str, P
             page.keyboard.press("k")
             expect(button(page, "rq_soort_knelpunt")).to_have_attribute("data-testid", "stBaseButton-primary", timeout=WAIT_MS)
             screenshot(page, "curatie-beoordelen.png")
+            wait_until_idle(page)
             page.keyboard.press("Enter")
             expect(page.get_by_text("Opgeslagen (")).to_be_visible(timeout=WAIT_MS)
             expect(page.locator("[data-testid='stCaptionContainer']").filter(has_text="1 beoordeeld")).to_be_visible(timeout=WAIT_MS)
             second_text = card.locator("[data-testid='stMarkdownContainer']").nth(1).inner_text()
             assert second_text != first_text, "Enter opened the next passage"
+            wait_until_idle(page)  # a key pressed while the save's rerun still runs can be lost
             page.keyboard.press("o")
             expect(page.get_by_text("Overgeslagen;")).to_be_visible(timeout=WAIT_MS)
         finally:
