@@ -86,6 +86,17 @@ def edits() -> ThemeEdits:
     return ThemeEdits.for_settings(settings)
 
 
+def save_edit(edit: Callable[[ThemeEdits], object], message: str) -> None:
+    """A curator's theme edit from a form: stored and announced after the rerun, or its error shown."""
+    try:
+        edit(edits())
+    except CurationError as error:
+        st.error(str(error))
+    else:
+        notice(message)
+        st.rerun()
+
+
 # ------------------------------------------------------------------------------ filters
 def reset_shown() -> None:
     st.session_state.pop(SHOWN_KEY, None)
@@ -226,24 +237,13 @@ def curator_tools(lesson: Lesson) -> None:
     with left.form(f"hernoem_{tid}"):
         label = st.text_input("Nieuwe naam", value=lesson.label, max_chars=160, key=f"thema_naam_{tid}")
         if st.form_submit_button("Naam opslaan", icon=":material/edit:"):
-            try:
-                edits().rename(book.theme(tid), label, name or "")
-            except CurationError as error:
-                st.error(str(error))
-            else:
-                notice(f"Thema hernoemd tot ‘{label.strip()}’.")
-                st.rerun()
+            save_edit(lambda e: e.rename(book.theme(tid), label, name or ""), f"Thema hernoemd tot ‘{label.strip()}’.")
     with right.form(f"splits_{tid}"):
         part = st.multiselect("Bevindingen afsplitsen", list(by_id), format_func=lambda f: finding_label(by_id[f]), key=f"thema_deel_{tid}")
         new_label = st.text_input("Naam van het nieuwe thema", max_chars=160, key=f"thema_nieuw_{tid}")
         if st.form_submit_button("Afsplitsen", icon=":material/call_split:"):
-            try:
-                edits().split(book.theme(tid), part, new_label, name or "")
-            except CurationError as error:
-                st.error(str(error))
-            else:
-                notice(f"{len(part)} bevinding(en) afgesplitst als ‘{new_label.strip()}’.")
-                st.rerun()
+            save_edit(lambda e: e.split(book.theme(tid), part, new_label, name or ""),
+                      f"{len(part)} bevinding(en) afgesplitst als ‘{new_label.strip()}’.")
 
 
 def merge_tools(lessons: list[Lesson]) -> None:
@@ -253,13 +253,7 @@ def merge_tools(lessons: list[Lesson]) -> None:
                                 help="Het eerste gekozen thema neemt de bevindingen van de andere op.")
         label = st.text_input("Naam van het samengevoegde thema (leeg: de naam van het eerste)", max_chars=160, key="samen_naam")
         if st.form_submit_button("Samenvoegen", icon=":material/merge:"):
-            try:
-                edits().merge([book.theme(t) for t in picked], name or "", label)
-            except CurationError as error:
-                st.error(str(error))
-            else:
-                notice(f"{len(picked)} thema's samengevoegd.")
-                st.rerun()
+            save_edit(lambda e: e.merge([book.theme(t) for t in picked], name or "", label), f"{len(picked)} thema's samengevoegd.")
 
 
 # ------------------------------------------------------------------------------ the cards

@@ -268,16 +268,17 @@ def failed_generation(settings: Settings) -> int | None:
 _lock = threading.Lock()
 
 
-def refresh_in_background(settings: Settings) -> bool:
-    """Start computing the current generation's themes in a daemon thread unless one already
-    runs for this data directory; True when one was started."""
+def refresh_in_background(settings: Settings, generation: int | None = None) -> bool:
+    """Start computing the current generation's themes (``generation``, when the caller has the
+    index open already) in a daemon thread unless one already runs for this data directory; True
+    when one was started."""
     key = settings.data_dir.resolve()
     with _lock:
         running = _running.get(key)
         if running is not None and running.is_alive():
             return False
 
-        generation = _generation(settings)
+        generation = _generation(settings) if generation is None else generation
         if failed_generation(settings) == generation:
             return False  # it failed for this generation: shown by the page, not retried on every view
 

@@ -139,11 +139,6 @@ def content_words(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
     return result
 
 
-def content_lemmas(texts: Sequence[str]) -> list[list[str]]:
-    """Per text, its content-word lemmas."""
-    return [[lemma for lemma, _ in words] for words in content_words(texts)]
-
-
 def short_label(text: str, limit: int = 110) -> str:
     """A finding as a theme label: its first sentence, cut at a word boundary."""
     first = re.split(r"(?<=[.!?])\s+", clean_quote(text), maxsplit=1)[0]
@@ -265,6 +260,11 @@ def ctfidf_terms(groups: Sequence[Sequence[Sequence[str]]], top: int = LABEL_TER
     return result
 
 
+def reads_findings(tagger: Any) -> bool:
+    """Whether ``annotate`` can read findings with this tagger (it gives kind and area probabilities)."""
+    return hasattr(tagger, "probabilities") and hasattr(tagger, "features")
+
+
 def annotate(findings: Sequence[Finding], tagger: Any, vectors: np.ndarray | None = None) -> list[Finding]:
     """Each finding with its kind and area probabilities read from its own text by the trained
     tagger: the kind is the most probable of the three finding kinds (a finding is never a
@@ -274,7 +274,7 @@ def annotate(findings: Sequence[Finding], tagger: Any, vectors: np.ndarray | Non
 
     from core.taxonomy import KINDS
 
-    if not findings or not hasattr(tagger, "probabilities") or not hasattr(tagger, "features"):
+    if not findings or not reads_findings(tagger):
         return list(findings)
     texts = [f.text for f in findings]
     if getattr(tagger, "uses_vectors", False):

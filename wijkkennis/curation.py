@@ -266,7 +266,9 @@ class CurationStore:
         return self._connect()
 
     @staticmethod
-    def _log(db: sqlite3.Connection, lesson_id: int | None, who: str, action: str, changes: dict[str, Any]) -> None:
+    def log(db: sqlite3.Connection, lesson_id: int | None, who: str, action: str, changes: dict[str, Any]) -> None:
+        """A row of the history (who, when, what), in the caller's transaction; also for the tables
+        other modules keep in this database (theme edits)."""
         db.execute(
             "INSERT INTO history(lesson_id, at, who, action, changes) VALUES (?, ?, ?, ?, ?)",
             (lesson_id, now(), who, action, json.dumps(changes, ensure_ascii=False)),
@@ -284,13 +286,13 @@ class CurationStore:
                 "ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash",
                 (name, encoded, now(), by),
             )
-            self._log(db, None, by, "wachtwoord gewijzigd" if existed else "curator toegevoegd", {"naam": name})
+            self.log(db, None, by, "wachtwoord gewijzigd" if existed else "curator toegevoegd", {"naam": name})
 
     def remove_user(self, name: str, by: str = SYSTEM_USER) -> bool:
         with self._connect() as db:
             removed = db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
             if removed:
-                self._log(db, None, by, "curator verwijderd", {"naam": name})
+                self.log(db, None, by, "curator verwijderd", {"naam": name})
         return removed
 
     def users(self) -> list[str]:
@@ -321,7 +323,7 @@ class CurationStore:
         ok = auth.authenticate(name, password, self.password_hashes(configured))
         if not ok:
             with self._connect() as db:
-                self._log(db, None, name.strip()[:64] or "?", "inloggen mislukt", {})
+                self.log(db, None, name.strip()[:64] or "?", "inloggen mislukt", {})
         return ok
 
     # --------------------------------------------------------------- lessons
@@ -378,7 +380,7 @@ class CurationStore:
                  json.dumps(labels[0]), labels[1], by, stamp, by, stamp),
             )
             lesson_id = int(cursor.lastrowid or 0)
-            self._log(db, lesson_id, by, "aangemaakt", {
+            self.log(db, lesson_id, by, "aangemaakt", {
                 "passage_id": passage.get("passage_id"), "titel": title.strip(), "notitie": note.strip(),
                 "aandachtsgebieden": labels[0], "soort": labels[1],
                 "tagger": {"aandachtsgebieden": list(passage.get("areas", [])), "soort": passage.get("kind")},
@@ -411,7 +413,7 @@ class CurationStore:
                 "UPDATE lessons SET title = ?, note = ?, areas = ?, kind = ?, updated_by = ?, updated_at = ? WHERE lesson_id = ?",
                 (wanted["title"], wanted["note"], json.dumps(wanted["areas"]), wanted["kind"], by, now(), lesson_id),
             )
-            self._log(db, lesson_id, by, "gewijzigd", changes)
+            self.log(db, lesson_id, by, "gewijzigd", changes)
         return self.lesson(lesson_id)
 
     def accept_new_text(self, lesson_id: int, by: str) -> Lesson:
@@ -428,7 +430,7 @@ class CurationStore:
                        WHERE lesson_id = ?""",
                     (current.candidate_text, new_hash, current.candidate_page, current.candidate_passage_id, ACTIVE, by, now(), lesson_id),
                 )
-                self._log(db, lesson_id, by, "nieuwe tekst overgenomen", {
+                self.log(db, lesson_id, by, "nieuwe tekst overgenomen", {
                     "tekst": [current.text, current.candidate_text], "pagina": [current.page, current.candidate_page],
                     "passage_id": [current.passage_id, current.candidate_passage_id],
                 })
@@ -495,7 +497,7 @@ class CurationStore:
                            candidate_page = NULL, candidate_text = NULL WHERE lesson_id = ?""",
                         (best["page"], best["passage_id"], status, reason, lesson.lesson_id),
                     )
-                    self._log(db, lesson.lesson_id, SYSTEM_USER, "hersteld" if restored else "verplaatst", changes)
+                    self.log(db, lesson.lesson_id, SYSTEM_USER, "hersteld" if restored else "verplaatst", changes)
             except sqlite3.IntegrityError:  # the same text is also curated on that page: leave this one be
                 report.unchanged += 1
                 return
@@ -523,7 +525,7 @@ class CurationStore:
                 (NEEDS_REVIEW, reason, candidate["passage_id"] if candidate else None, candidate["page"] if candidate else None,
                  candidate["text"] if candidate else None, lesson.lesson_id),
             )
-            self._log(db, lesson.lesson_id, SYSTEM_USER, "gemarkeerd: te herzien", {
+            self.log(db, lesson.lesson_id, SYSTEM_USER, "gemarkeerd: te herzien", {
                 "reden": reason, "kandidaat": candidate["passage_id"] if candidate else None,
             })
         report.flagged += 1
@@ -568,7 +570,7 @@ class CurationStore:
                  None if uncertainty is None else round(float(uncertainty), 4), by, now()),
             )
             decision_id = int(cursor.lastrowid or 0)
-            self._log(db, None, by, f"beoordeeld: {action}", {
+            self.log(db, None, by, f"beoordeeld: {action}", {
                 "beslissing": decision_id, "passage_id": passage.get("passage_id"), "aandachtsgebieden": areas, "soort": kind,
                 "tagger": {"aandachtsgebieden": model_areas, "soort": model_kind, "versie": model_version},
             })

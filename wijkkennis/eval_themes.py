@@ -33,6 +33,7 @@ from pipeline.themes import (
     ThemeParams,
     annotate,
     group_findings,
+    reads_findings,
 )
 
 
@@ -106,16 +107,18 @@ def finding_kind(kind: str, sentence_kinds: Sequence[str]) -> str:
 
 
 def as_findings(gold: Sequence[GoldText], tagger: Any, vectors: np.ndarray | None = None) -> list[Finding]:
-    """The gold texts as findings, tagged the way ``index.themes`` tags the index's findings:
-    decided areas from ``tagger.tag``, kind and area probabilities from ``annotate``."""
+    """The gold texts as findings, read the way ``index.themes`` reads the index's findings: kind
+    and area probabilities from ``annotate``; a tagger without probabilities (the rule tagger)
+    tags them instead (decided areas, main or sentence kind)."""
+    if reads_findings(tagger):
+        plain = [Finding(finding_id=g.id, text=g.text, kind="", doc_id=g.report, file=g.report, gemeente=g.report) for g in gold]
+        return annotate(plain, tagger, vectors)
     passages = [Passage(g.id, g.report, g.report, 0, "", g.text, i) for i, g in enumerate(gold)]
-    tagged = tagger.tag(passages, vectors) if vectors is not None and getattr(tagger, "uses_vectors", False) else tagger.tag(passages)
-    findings = [
+    return [
         Finding(finding_id=g.id, text=g.text, kind=finding_kind(t.kind, [s.kind for s in t.sentences]),
                 areas=tuple(t.areas), doc_id=g.report, file=g.report, gemeente=g.report)
-        for g, t in zip(gold, tagged, strict=True)
+        for g, t in zip(gold, tagger.tag(passages), strict=True)
     ]
-    return annotate(findings, tagger, vectors)
 
 
 def _labels_true(gold: Sequence[GoldText]) -> list[str]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import Settings
+from core.records import NON_FINDING_ROLES
 from core.taxonomy import AREAS, KINDS
 from index.themes import ThemeSet, cached_themes, is_refreshing, load_themes, refresh_in_background
 from pipeline.themes import FINDING_KINDS, Finding, Theme, short_label, theme_id
@@ -78,8 +79,7 @@ class ThemeEdits:
                 "INSERT INTO theme_edits(at, who, action, anchors, payload) VALUES (?, ?, ?, ?, ?)",
                 (now(), who, action, json.dumps([list(a) for a in anchors]), json.dumps(payload, ensure_ascii=False)),
             )
-            db.execute("INSERT INTO history(lesson_id, at, who, action, changes) VALUES (NULL, ?, ?, ?, ?)",
-                       (now(), who, f"thema: {action}", json.dumps(payload, ensure_ascii=False)))
+            CurationStore.log(db, None, who, f"thema: {action}", payload)
             return int(cursor.lastrowid or 0)
 
     def rename(self, theme: Theme, label: str, who: str) -> int:
@@ -191,6 +191,11 @@ def _best_match(drafts: dict[str, _Draft], anchor: Sequence[str]) -> str | None:
     return best
 
 
+def _shared_most(lesson: Lesson) -> tuple[int, int, int, str]:
+    """Lessons shared by the most gemeenten first, then reports, then findings."""
+    return -len(lesson.gemeenten), -len(lesson.reports), -len(lesson.findings), lesson.theme_id
+
+
 def apply_edits(theme_set: ThemeSet, edits: Sequence[ThemeEdit], curated_passages: frozenset[str] = frozenset()
                 ) -> tuple[list[Lesson], list[ThemeEdit]]:
     """The lessons: computed themes with the edits applied in order; and the edits that matched
@@ -234,7 +239,7 @@ def apply_edits(theme_set: ThemeSet, edits: Sequence[ThemeEdit], curated_passage
         label = draft.label or short_label(findings[0].text)
         lessons.append(Lesson(key, draft.kind, draft.areas, label, draft.terms, findings, draft.pinned,
                               draft.curated_label, draft.edits))
-    lessons.sort(key=lambda lesson: (-len(lesson.gemeenten), -len(lesson.reports), -len(lesson.findings), lesson.theme_id))
+    lessons.sort(key=_shared_most)
     return lessons, unmatched
 
 
@@ -279,7 +284,7 @@ def select(lessons: Sequence[Lesson], wanted: LessonFilter) -> list[Lesson]:
             lesson = Lesson(lesson.theme_id, lesson.kind, lesson.areas, lesson.label, lesson.terms, findings,
                             lesson.pinned, lesson.curated_label, lesson.edits)
         chosen.append(lesson)
-    chosen.sort(key=lambda lesson: (-len(lesson.gemeenten), -len(lesson.reports), -len(lesson.findings), lesson.theme_id))
+    chosen.sort(key=_shared_most)
     return chosen
 
 
@@ -327,7 +332,7 @@ def lesson_book(settings: Settings, wait: bool = True) -> LessonBook | None:
             if wait:
                 current = load_themes(settings, store)
             else:
-                refresh_in_background(settings)
+                refresh_in_background(settings, generation)
                 current, stale = cached_themes(settings), True
                 if current is None:
                     return None
@@ -377,7 +382,7 @@ def dossiers(settings: Settings, book: LessonBook | None = None) -> list[ReportD
         per_area = counts.setdefault(row["doc_id"], {})
         for area in areas:
             per_area.setdefault(area, Counter()).update(kinds)
-        if row["role"] in {"cover", "colofon", "inhoud", "literatuur"}:
+        if row["role"] in NON_FINDING_ROLES:
             continue
         texts = [row["text"][s[0]:s[1]].strip() for s in sentence_kinds if s[2] == "aanbeveling"]
         if not sentence_kinds and row["kind"] == "aanbeveling":
