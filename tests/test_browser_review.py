@@ -39,9 +39,11 @@ def review_app(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 
 
 def wait_until_idle(page: Any) -> None:
-    """Until Streamlit has finished its rerun (no "Running…" status widget) and the page is quiet."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)
-    page.wait_for_load_state("networkidle")
+    """Until Streamlit has finished its rerun: the app root's script state is "notRunning" (the
+    websocket keeps the page's network busy, so networkidle alone does not say it)."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'",
+        timeout=WAIT_MS)
 
 
 def button(page: Any, key: str) -> Any:
