@@ -85,10 +85,14 @@ REAL_WEIGHT = 2.0
 # The area thresholds maximise this share × F1 on real units + the rest × F1 on synthetic units.
 REAL_THRESHOLD_SHARE = 1.0
 SENTENCE_WEIGHT = 0.5
-# Measured on the real dev reports (docs/tagging.md): the labelled sentences as training units of
-# their own (weight 0.5) lowered areas macro-F1 0.597 → 0.548 and sentence kinds 0.609 → 0.570;
-# they are used to score the sentence kinds, not to train.
+# Areas read per sentence too (measured, not adopted; docs/tagging.md, "Areas per sentence"):
+# with TRAIN_ON_SENTENCES the labelled sentences of real reports are training units of the area
+# heads (weight REAL_WEIGHT × SENTENCE_WEIGHT; the kind heads learn from passages only), and a
+# passage's area probability becomes SENTENCE_AREA_SHARE × the best of its sentences' + the rest ×
+# its own. A quick harness of ours measured +0.04 areas macro-F1 on the 51 evaluaties reports, but
+# ``bench/tagging_cv.py`` (the yardstick) measured 0.570 → 0.537, so both are off.
 TRAIN_ON_SENTENCES = False
+SENTENCE_AREA_SHARE = 0.0
 # Sentence kinds: the blocks that score a sentence per mode ("full" embeds each sentence of a
 # passage with more than one), and how much of the passage's own kind distribution is mixed in
 # (context: "Dat leidt tot lange wachttijden" after a sentence on staffing).
@@ -204,7 +208,10 @@ class LinearHead:
         return exp / exp.sum(axis=1, keepdims=True)
 
 
-def _fit_heads(x: np.ndarray | sparse.csr_matrix, areas: np.ndarray, kinds: np.ndarray, weights: np.ndarray, c: float) -> tuple[LinearHead, LinearHead]:
+def _fit_heads(x: np.ndarray | sparse.csr_matrix, areas: np.ndarray, kinds: np.ndarray, weights: np.ndarray, c: float,
+               kind_rows: np.ndarray | None = None) -> tuple[LinearHead, LinearHead]:
+    """One logistic regression per area and one for the kind; ``kind_rows``: the rows the kind
+    head learns from (default all)."""
     from sklearn.linear_model import LogisticRegression
 
     coefs, intercepts = [], []
@@ -213,7 +220,8 @@ def _fit_heads(x: np.ndarray | sparse.csr_matrix, areas: np.ndarray, kinds: np.n
         coefs.append(model.coef_[0])
         intercepts.append(model.intercept_[0])
     area_head = LinearHead(np.array(coefs, dtype=np.float32), np.array(intercepts, dtype=np.float32), "binary")
-    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, kinds, sample_weight=weights)
+    rows = np.arange(len(kinds)) if kind_rows is None else kind_rows
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x[rows], kinds[rows], sample_weight=weights[rows])
     return area_head, LinearHead(model.coef_.astype(np.float32), model.intercept_.astype(np.float32), "softmax")
 
 
@@ -241,6 +249,10 @@ class TrainedTagger:
         self.mode = mode
         self.name = "trained" if mode == "full" else f"trained-{mode}"
         self._analyser: TextAnalyser | None = None
+
+    def with_mode(self, mode: str) -> TrainedTagger:
+        """The same model read in another mode (shares the weights)."""
+        return self if mode == self.mode else TrainedTagger(self.word, self.char, self.area_heads, self.kind_heads, self.all_thresholds, self.meta, mode)
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -289,9 +301,9 @@ class TrainedTagger:
         if vectors is not None and np.shape(vectors) != (len(passages), self.area_heads["e5"].coef.shape[1]):
             raise ValueError(f"vectoren hebben vorm {vectors.shape}; verwacht ({len(passages)}, {self.area_heads['e5'].coef.shape[1]}) "
                              f"van {FEATURE_EMBEDDER}")
-        area_p, kind_p = self.probabilities(self.features([p.text for p in passages], vectors))
+        texts = [p.text for p in passages]
+        area_p, kind_p, per_sentence = self.passage_probabilities(texts, self.features(texts, vectors))
         decided = decide_areas(area_p, self.thresholds)
-        per_sentence = self.sentence_kinds([p.text for p in passages], kind_p)
         tagged = []
         for passage, areas, row, kinds, sentences in zip(passages, decided, area_p, kind_p, per_sentence, strict=True):
             best = int(np.argmax(kinds))
@@ -299,23 +311,43 @@ class TrainedTagger:
             tagged.append(TaggedPassage(passage, areas, scores, KINDS[best], round(float(kinds[best]), 4), sentences))
         return tagged
 
-    def sentence_kinds(self, texts: Sequence[str], passage_kinds: np.ndarray) -> list[tuple[SentenceKind, ...]]:
-        """The kind of every sentence of passages with more than one: the text blocks' kind
-        probabilities of the sentence, mixed with its passage's (``SENTENCE_CONTEXT``)."""
+    def sentence_features(self, sentences: Sequence[str]) -> Features:
+        """Features of sentences: the e5 block only when this mode reads it (one embedding pass)."""
+        area_blocks, _ = MODES[self.mode]
+        needs_e5 = "e5" in area_blocks or "e5" in SENTENCE_KIND_BLOCKS[self.mode]
+        return self.features(sentences, self.embed(sentences) if needs_e5 else None)
+
+    def passage_probabilities(self, texts: Sequence[str], features: Features,
+                              sentence_features: Callable[[Sequence[str]], Features] | None = None,
+                              ) -> tuple[np.ndarray, np.ndarray, list[tuple[SentenceKind, ...]]]:
+        """Area and kind probabilities of passages (``features``: theirs) and the kind of every
+        sentence of passages with more than one.
+
+        Areas: ``SENTENCE_AREA_SHARE`` × the highest probability among a passage's sentences + the
+        rest × the passage's own. Sentence kinds: the ``SENTENCE_KIND_BLOCKS`` of the sentence,
+        mixed with its passage's kind distribution (``SENTENCE_CONTEXT``)."""
+        area_p, kind_p = self.probabilities(features)
         spans = sentence_spans(texts)
         units = [(row, start, end) for row, found in enumerate(spans) if len(found) > 1 for start, end in found]
         result: list[list[SentenceKind]] = [[] for _ in texts]
         if not units:
-            return [()] * len(texts)
+            return area_p, kind_p, [()] * len(texts)
         sentences = [texts[row][start:end] for row, start, end in units]
-        blocks = SENTENCE_KIND_BLOCKS[self.mode]
-        features = self.features(sentences, self.embed(sentences) if "e5" in blocks else None)
-        own = np.mean([self.kind_heads[b].probabilities(features.block(b)) for b in blocks], axis=0)
+        found = (sentence_features or self.sentence_features)(sentences)
+        pooled = area_p
+        if SENTENCE_AREA_SHARE > 0:
+            sentence_areas, _ = self.probabilities(found)
+            best = area_p.copy()
+            best[sorted({row for row, _, _ in units})] = 0.0
+            for (row, _start, _end), probabilities in zip(units, sentence_areas, strict=True):
+                best[row] = np.maximum(best[row], probabilities)
+            pooled = (1 - SENTENCE_AREA_SHARE) * area_p + SENTENCE_AREA_SHARE * best
+        own = np.mean([self.kind_heads[b].probabilities(found.block(b)) for b in SENTENCE_KIND_BLOCKS[self.mode]], axis=0)
         for (row, start, end), probabilities in zip(units, own, strict=True):
-            mixed = (1 - SENTENCE_CONTEXT) * probabilities + SENTENCE_CONTEXT * passage_kinds[row]
-            best = int(np.argmax(mixed))
-            result[row].append(SentenceKind(start, end, KINDS[best], round(float(mixed[best]), 4)))
-        return [tuple(r) for r in result]
+            mixed = (1 - SENTENCE_CONTEXT) * probabilities + SENTENCE_CONTEXT * kind_p[row]
+            chosen = int(np.argmax(mixed))
+            result[row].append(SentenceKind(start, end, KINDS[chosen], round(float(mixed[chosen]), 4)))
+        return pooled, kind_p, [tuple(r) for r in result]
 
     # ---- persistence
     def save(self, model_dir: Path = MODEL_DIR) -> None:
@@ -436,14 +468,24 @@ class FeatureCache:
         partial.replace(self.path)
 
 
+def cached_features(tagger: TrainedTagger, texts: Sequence[str], embed: Callable[[Sequence[str]], np.ndarray] | None,
+                    analyse: Callable[[Sequence[str]], tuple[list[str], np.ndarray]], vector_texts: Sequence[str] | None = None) -> Features:
+    """Features of texts with vectors (of ``vector_texts``, default the texts) and analyses from
+    caching functions (``FeatureCache.embed``/``analyse``); no e5 block without ``embed``."""
+    lemma_texts, cues = analyse(texts)
+    vectors = embed(list(vector_texts if vector_texts is not None else texts)) if embed is not None else None
+    return Features(vectors, tagger.word.transform(lemma_texts), tagger.char.transform([t.lower() for t in texts]), cues)
+
+
 def predict_probabilities(tagger: TrainedTagger, gold: Sequence[GoldPassage], cache: FeatureCache) -> tuple[np.ndarray, np.ndarray]:
-    """Area and kind probabilities of labelled units, with vectors and analyses from ``cache`` (the
-    e5 vector of ``heading\ntext``, as ingest embeds a passage)."""
+    """Area and kind probabilities of labelled units as ``tag`` decides them (areas pooled over
+    sentences), with vectors and analyses from ``cache`` (the e5 vector of ``heading\ntext``, as
+    ingest embeds a passage)."""
     texts = [g.text for g in gold]
-    vectors = cache.embed([f"{g.heading}\n{g.text}" if g.heading else g.text for g in gold]) if tagger.uses_vectors else None
-    lemma_texts, cues = cache.analyse(texts)
-    features = Features(vectors, tagger.word.transform(lemma_texts), tagger.char.transform([t.lower() for t in texts]), cues)
-    return tagger.probabilities(features)
+    embed = cache.embed if tagger.uses_vectors else None
+    features = cached_features(tagger, texts, embed, cache.analyse, [f"{g.heading}\n{g.text}" if g.heading else g.text for g in gold])
+    area_p, kind_p, _ = tagger.passage_probabilities(texts, features, lambda sentences: cached_features(tagger, sentences, embed, cache.analyse))
+    return area_p, kind_p
 
 
 def predict_labels(tagger: TrainedTagger, gold: Sequence[GoldPassage], cache: FeatureCache) -> list[Labels]:
@@ -488,9 +530,13 @@ class Dataset:
         return np.array([s != "synthetic" or i.startswith("r-") for i, s in zip(self.ids, self.sources, strict=True)])
 
     @property
+    def sentence(self) -> np.ndarray:
+        """Which units are labelled sentences of a real report (not passages)."""
+        return np.array([s.endswith(SENTENCE_SOURCE_SUFFIX) for s in self.sources], dtype=bool)
+
+    @property
     def weights(self) -> np.ndarray:
-        sentence = np.array([s.endswith(SENTENCE_SOURCE_SUFFIX) for s in self.sources])
-        return np.where(self.real, REAL_WEIGHT, 1.0) * np.where(sentence, SENTENCE_WEIGHT, 1.0)
+        return np.where(self.real, REAL_WEIGHT, 1.0) * np.where(self.sentence, SENTENCE_WEIGHT, 1.0)
 
     @property
     def groups(self) -> list[str]:
@@ -506,7 +552,8 @@ def _fit(data: Dataset, features: Features, word: TfidfBlock, char: TfidfBlock, 
     area_heads: dict[str, LinearHead] = {}
     kind_heads: dict[str, LinearHead] = {}
     for block in BLOCKS:
-        area_heads[block], kind_heads[block] = _fit_heads(features.block(block), data.areas, data.kinds, data.weights, BLOCK_C[block])
+        area_heads[block], kind_heads[block] = _fit_heads(features.block(block), data.areas, data.kinds, data.weights, BLOCK_C[block],
+                                                          np.flatnonzero(~data.sentence))
     return TrainedTagger(word, char, area_heads, kind_heads, thresholds)
 
 
@@ -589,34 +636,48 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print,
     start = time.perf_counter()
     log(f"{len(data.texts)} eenheden ({int(data.real.sum())} echte rapporttekst, {len(extra)} extra, "
         f"{overridden} vervangen); embedden met {FEATURE_EMBEDDER} …")
-    vectors = (embed or TrainedTagger.embed)(data.texts)
-    lemma_texts, cues = (analyse or TextAnalyser().analyse)(data.texts)
+    if embed is None or analyse is None:
+        cache = FeatureCache()  # sentences of the passages are featurised in every fold: once each
+        embed, analyse = embed or cache.embed, analyse or cache.analyse
+    vectors = embed(data.texts)
+    lemma_texts, cues = analyse(data.texts)
     log(f"kenmerken klaar ({time.perf_counter() - start:.0f} s); drempels via {folds}-voudige kruisvalidatie …")
+    # Thresholds and the cross-validated figures are about passages: the sentence units are trained on only.
+    passage_rows = np.flatnonzero(~data.sentence)
     out_of_fold = {mode: np.zeros(data.areas.shape) for mode in MODES}
     kind_oof = {mode: np.zeros((len(data.texts), len(KINDS))) for mode in MODES}
     for train_rows, test_rows in GroupKFold(folds, shuffle=True, random_state=0).split(data.texts, groups=data.groups):
         features, word, char = _featurise(data.texts, lemma_texts, cues, vectors, train_rows)
         model = _fit(data.subset(train_rows), features.rows(train_rows), word, char, {m: np.full(len(AREA_LIST), 0.5) for m in MODES})
+        rows = np.intersect1d(test_rows, passage_rows)
+        texts = [data.texts[i] for i in rows]
         for mode in MODES:
-            out_of_fold[mode][test_rows], kind_oof[mode][test_rows] = model.probabilities(features.rows(test_rows), mode)
-    balance = data.real if 50 <= data.real.sum() < len(data.real) else None
-    thresholds = {mode: tune_thresholds(out_of_fold[mode], data.areas, balance, REAL_THRESHOLD_SHARE) for mode in MODES}
+            view = model.with_mode(mode)
+            uses_e5 = view.uses_vectors or "e5" in SENTENCE_KIND_BLOCKS[mode]
+            out_of_fold[mode][rows], kind_oof[mode][rows], _ = view.passage_probabilities(
+                texts, features.rows(rows), lambda sentences, view=view, uses_e5=uses_e5: cached_features(view, sentences, embed if uses_e5 else None, analyse))
+    passages = data.subset(passage_rows)
+    real = passages.real
+    balance = real if 50 <= real.sum() < len(real) else None
+    thresholds = {mode: tune_thresholds(out_of_fold[mode][passage_rows], passages.areas, balance, REAL_THRESHOLD_SHARE) for mode in MODES}
     all_rows = np.arange(len(data.texts))
     features, word, char = _featurise(data.texts, lemma_texts, cues, vectors, all_rows)
     tagger = _fit(data, features, word, char, thresholds)
-    truth = [Labels(tuple(a for a, on in zip(AREA_LIST, row, strict=True) if on), KINDS[k]) for row, k in zip(data.areas, data.kinds, strict=True)]
+    truth = [Labels(tuple(a for a, on in zip(AREA_LIST, row, strict=True) if on), KINDS[k]) for row, k in zip(passages.areas, passages.kinds, strict=True)]
     cv = {}
     for mode in MODES:
-        guesses = [Labels(areas, KINDS[int(np.argmax(k))]) for areas, k in zip(decide_areas(out_of_fold[mode], thresholds[mode]), kind_oof[mode], strict=True)]
+        guesses = [Labels(areas, KINDS[int(np.argmax(k))]) for areas, k in
+                   zip(decide_areas(out_of_fold[mode][passage_rows], thresholds[mode]), kind_oof[mode][passage_rows], strict=True)]
         cv[mode] = score(truth, guesses).summary()
-        rows = np.flatnonzero(data.real)
+        rows = np.flatnonzero(real)
         cv[f"{mode}_real"] = score([truth[i] for i in rows], [guesses[i] for i in rows]).summary()
     tagger.meta = {
         "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "training_files": {p.name: sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()) for p in label_files},
         "n_train": len(data.texts), "n_real": int(data.real.sum()), "n_extra": len(extra), "n_overridden": overridden,
         "real_weight": REAL_WEIGHT,
-        "sentence_weight": SENTENCE_WEIGHT, "block_c": BLOCK_C,
+        "sentence_weight": SENTENCE_WEIGHT, "train_on_sentences": TRAIN_ON_SENTENCES, "sentence_area_share": SENTENCE_AREA_SHARE,
+        "block_c": BLOCK_C,
         "thresholds_tuned_on": f"{REAL_THRESHOLD_SHARE:g} x F1 on real + {1 - REAL_THRESHOLD_SHARE:g} x F1 on synthetic" if balance is not None else "all", "cv": cv,
         "sentence_kind_blocks": {m: list(b) for m, b in SENTENCE_KIND_BLOCKS.items()}, "sentence_context": SENTENCE_CONTEXT,
         "seconds": round(time.perf_counter() - start, 1),
@@ -646,8 +707,7 @@ def evaluate_dev(tagger: TrainedTagger, dev_file: Path = TRAINING_DIR / DEV_FILE
         scores = evaluate(gold, tagger, RuleTagger()).to_json()
         for mode in MODES:
             if mode != tagger.mode:
-                other = TrainedTagger(tagger.word, tagger.char, tagger.area_heads, tagger.kind_heads, tagger.all_thresholds, tagger.meta, mode)
-                scores[f"mode_{mode}"] = evaluate(gold, other).main.scores.summary()
+                scores[f"mode_{mode}"] = evaluate(gold, tagger.with_mode(mode)).main.scores.summary()
         results[name] = scores
     return results
 

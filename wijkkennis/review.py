@@ -93,7 +93,8 @@ def score_records(records: Sequence[dict[str, Any]], tagger: tag_model.TrainedTa
     if tagger.uses_vectors:
         embedded = dict(zip(missing, tagger.embed([embedding_text(passages[i]) for i in missing]), strict=True)) if missing else {}
         matrix = np.asarray([vectors[r["passage_id"]] if i not in embedded else embedded[i] for i, r in enumerate(records)], dtype=np.float32)
-    area_p, kind_p = tagger.probabilities(tagger.features([p.text for p in passages], matrix))
+    texts = [p.text for p in passages]
+    area_p, kind_p, _ = tagger.passage_probabilities(texts, tagger.features(texts, matrix))
     decided = tag_model.decide_areas(area_p, tagger.thresholds)
     unsure = tag_model.uncertainty(area_p, tagger.thresholds, kind_p)
     items = []
