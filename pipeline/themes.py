@@ -9,12 +9,13 @@ The method (tuned on ``eval/themes_dev_evaluaties.jsonl``, checked on ``eval/the
 evaluaties.jsonl``; figures in docs/lessons.md):
 1. ``annotate``: the trained tagger reads each finding's own text for its kind (the most probable
    of the three finding kinds) and its probability per aandachtsgebied;
-2. similarity of two findings = 0.4 × e5 cosine + 0.3 × cosine of character 4–5-gram TF-IDF over
+2. similarity of two findings = 0.2 × e5 cosine + 0.5 × cosine of character 4–5-gram TF-IDF over
    their Dutch content lemmas (compounds such as "privacyregels" / "privacywetgeving" share
-   parts) + 0.3 × cosine of their squared area probabilities — the tags carry what sentence
-   vectors alone miss (e5 cosines of unrelated report sentences crowd around 0.85);
+   parts) + 0.3 × cosine of their squared area probabilities — the tags and terms carry what
+   sentence vectors alone miss (re-tuned for the fine-tuned embedder of 2026-12-07, whose cosines
+   spread wider than the untuned e5's, which crowded around 0.85);
 3. per statement kind, average-linkage agglomerative clustering (scikit-learn) cut at distance
-   0.4; partitions larger than ``block`` are first cut into k-means blocks, so memory stays
+   0.7; partitions larger than ``block`` are first cut into k-means blocks, so memory stays
    bounded at 100k findings;
 4. groups smaller than ``min_size`` or from fewer than ``min_reports`` reports are dissolved
    (a lesson recurs across reports);
@@ -87,8 +88,8 @@ class Theme:
 class ThemeParams:
     """The method's settings (defaults tuned on the dev gold; see the module doc)."""
 
-    distance: float = 0.40  # agglomerative cut: 1 - mixed similarity
-    term_weight: float = 0.3  # share of the lexical (TF-IDF) cosine in the mixed similarity
+    distance: float = 0.70  # agglomerative cut: 1 - mixed similarity
+    term_weight: float = 0.5  # share of the lexical (TF-IDF) cosine in the mixed similarity
     area_weight: float = 0.3  # share of the cosine of the findings' squared area probabilities
     center: bool = False  # subtract the findings' mean vector first (e5 cosines crowd near 0.85)
     lexical: str = "char"  # "char": character 4–5-grams of the lemmas (compounds share parts); "word": lemmas

