@@ -170,6 +170,7 @@ class TorchEmbedder:
         import torch
 
         from pipeline.e5_openvino import length_batches, normalise
+        from pipeline.e5_torch import masked_mean
 
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
@@ -177,7 +178,8 @@ class TorchEmbedder:
         encoded = self.tokenizer.encode_batch(texts)
         with torch.inference_mode():
             for rows, ids, mask in length_batches(encoded, self.batch_size, self.tokenizer.pad):
-                out[rows] = e5_finetune.pooled(self.bert, torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+                out[rows] = masked_mean(self.bert(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).last_hidden_state,
+                                        torch.from_numpy(mask)).numpy()
         return normalise(out)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:

@@ -106,22 +106,12 @@ def batches(training: Sequence[Pair], size: int, rng: random.Random) -> list[lis
     return out
 
 
-def padded(encoded: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
-    import torch
+def pooled(bert: Any, encoded: Sequence[Sequence[int]], pad_id: int) -> Any:
+    """e5's mean-pooled (not yet normalised) vectors of token ids, with gradients."""
+    from pipeline.e5_torch import masked_mean, pad_batch
 
-    width = max(len(e) for e in encoded)
-    ids = torch.full((len(encoded), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(encoded), width), dtype=torch.long)
-    for row, values in enumerate(encoded):
-        ids[row, : len(values)] = torch.tensor(values)
-        mask[row, : len(values)] = 1
-    return ids, mask
-
-
-def pooled(bert: Any, ids: Any, mask: Any) -> Any:
-    hidden = bert(input_ids=ids, attention_mask=mask).last_hidden_state
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+    ids, mask = pad_batch(encoded, pad_id)
+    return masked_mean(bert(input_ids=ids, attention_mask=mask).last_hidden_state, mask)
 
 
 def fine_tune(bert: Any, tokenizer: Any, log: Log = print, learning_rate: float = LEARNING_RATE, epochs: int = EPOCHS,
@@ -156,8 +146,8 @@ def fine_tune(bert: Any, tokenizer: Any, log: Log = print, learning_rate: float 
     step = 0
     for epoch_batches in plan:
         for chunk in epoch_batches:
-            q = torch.nn.functional.normalize(pooled(bert, *padded([query_ids[x] for x, _ in chunk], tokenizer.pad)), dim=-1)
-            p = torch.nn.functional.normalize(pooled(bert, *padded([passage_ids[pid] for _, pid in chunk], tokenizer.pad)), dim=-1)
+            q = torch.nn.functional.normalize(pooled(bert, [query_ids[x] for x, _ in chunk], tokenizer.pad), dim=-1)
+            p = torch.nn.functional.normalize(pooled(bert, [passage_ids[pid] for _, pid in chunk], tokenizer.pad), dim=-1)
             loss = torch.nn.functional.cross_entropy(scale * q @ p.T, torch.arange(len(chunk)))
             optimiser.zero_grad()
             loss.backward()

@@ -182,9 +182,9 @@ class _Pooled:
                 self.bert = bert
 
             def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-                hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-                return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+                from pipeline.e5_torch import masked_mean
+
+                return masked_mean(self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask)
 
         return Pooled().eval()
 

@@ -146,16 +146,26 @@ class E5Tokenizer:
         return [self.bos, *self.content(text)[: limit - 2], self.eos]
 
     def batch(self, texts: Sequence[str], max_length: int = 512) -> tuple[Any, Any]:
-        import torch
+        return pad_batch([self.encode(t, max_length) for t in texts], self.pad)
 
-        encoded = [self.encode(t, max_length) for t in texts]
-        width = max(len(e) for e in encoded)
-        ids = torch.full((len(encoded), width), self.pad, dtype=torch.long)
-        mask = torch.zeros((len(encoded), width), dtype=torch.long)
-        for row, values in enumerate(encoded):
-            ids[row, : len(values)] = torch.tensor(values)
-            mask[row, : len(values)] = 1
-        return ids, mask
+
+def pad_batch(encoded: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
+    """Token ids of several texts as torch ``input_ids`` and ``attention_mask`` (batch × longest)."""
+    import torch
+
+    width = max(len(e) for e in encoded)
+    ids = torch.full((len(encoded), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(encoded), width), dtype=torch.long)
+    for row, values in enumerate(encoded):
+        ids[row, : len(values)] = torch.tensor(values)
+        mask[row, : len(values)] = 1
+    return ids, mask
+
+
+def masked_mean(hidden: Any, mask: Any) -> Any:
+    """e5's pooling: the mean of the hidden states over the attention mask."""
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
 
 
 def load_e5_torch(path: Path | None = None) -> tuple[Any, E5Tokenizer]:
@@ -206,8 +216,7 @@ def load_e5_torch(path: Path | None = None) -> tuple[Any, E5Tokenizer]:
 def mean_pooled(model: Any, tokenizer: E5Tokenizer, texts: Sequence[str], max_length: int = 512) -> Any:
     """Mean-pooled last hidden states (a torch tensor; gradients flow when the model trains)."""
     ids, mask = tokenizer.batch(texts, max_length)
-    hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
-    return (hidden * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
+    return masked_mean(model(input_ids=ids, attention_mask=mask).last_hidden_state, mask)
 
 
 def embed_passages(model: Any, tokenizer: E5Tokenizer, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:

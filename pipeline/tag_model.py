@@ -319,14 +319,18 @@ class TrainedTagger:
 
     def passage_probabilities(self, texts: Sequence[str], features: Features,
                               sentence_features: Callable[[Sequence[str]], Features] | None = None,
+                              sentence_kinds: bool = True,
                               ) -> tuple[np.ndarray, np.ndarray, list[tuple[SentenceKind, ...]]]:
-        """Area and kind probabilities of passages (``features``: theirs) and the kind of every
-        sentence of passages with more than one.
+        """Area and kind probabilities of passages (``features``: theirs) and, with
+        ``sentence_kinds``, the kind of every sentence of passages with more than one.
 
         Areas: ``SENTENCE_AREA_SHARE`` × the highest probability among a passage's sentences + the
         rest × the passage's own. Sentence kinds: the ``SENTENCE_KIND_BLOCKS`` of the sentence,
-        mixed with its passage's kind distribution (``SENTENCE_CONTEXT``)."""
+        mixed with its passage's kind distribution (``SENTENCE_CONTEXT``). Sentences are only
+        featurised (and embedded) when one of the two needs them."""
         area_p, kind_p = self.probabilities(features)
+        if not sentence_kinds and SENTENCE_AREA_SHARE == 0:
+            return area_p, kind_p, [()] * len(texts)
         spans = sentence_spans(texts)
         units = [(row, start, end) for row, found in enumerate(spans) if len(found) > 1 for start, end in found]
         result: list[list[SentenceKind]] = [[] for _ in texts]
@@ -342,6 +346,8 @@ class TrainedTagger:
             for (row, _start, _end), probabilities in zip(units, sentence_areas, strict=True):
                 best[row] = np.maximum(best[row], probabilities)
             pooled = (1 - SENTENCE_AREA_SHARE) * area_p + SENTENCE_AREA_SHARE * best
+        if not sentence_kinds:
+            return pooled, kind_p, [()] * len(texts)
         own = np.mean([self.kind_heads[b].probabilities(found.block(b)) for b in SENTENCE_KIND_BLOCKS[self.mode]], axis=0)
         for (row, start, end), probabilities in zip(units, own, strict=True):
             mixed = (1 - SENTENCE_CONTEXT) * probabilities + SENTENCE_CONTEXT * kind_p[row]
@@ -484,7 +490,8 @@ def predict_probabilities(tagger: TrainedTagger, gold: Sequence[GoldPassage], ca
     texts = [g.text for g in gold]
     embed = cache.embed if tagger.uses_vectors else None
     features = cached_features(tagger, texts, embed, cache.analyse, [f"{g.heading}\n{g.text}" if g.heading else g.text for g in gold])
-    area_p, kind_p, _ = tagger.passage_probabilities(texts, features, lambda sentences: cached_features(tagger, sentences, embed, cache.analyse))
+    area_p, kind_p, _ = tagger.passage_probabilities(texts, features, lambda sentences: cached_features(tagger, sentences, embed, cache.analyse),
+                                                     sentence_kinds=False)
     return area_p, kind_p
 
 
@@ -655,7 +662,8 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print,
             view = model.with_mode(mode)
             uses_e5 = view.uses_vectors or "e5" in SENTENCE_KIND_BLOCKS[mode]
             out_of_fold[mode][rows], kind_oof[mode][rows], _ = view.passage_probabilities(
-                texts, features.rows(rows), lambda sentences, view=view, uses_e5=uses_e5: cached_features(view, sentences, embed if uses_e5 else None, analyse))
+                texts, features.rows(rows), lambda sentences, view=view, uses_e5=uses_e5: cached_features(view, sentences, embed if uses_e5 else None, analyse),
+                sentence_kinds=False)
     passages = data.subset(passage_rows)
     real = passages.real
     balance = real if 50 <= real.sum() < len(real) else None

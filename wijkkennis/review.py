@@ -94,7 +94,7 @@ def score_records(records: Sequence[dict[str, Any]], tagger: tag_model.TrainedTa
         embedded = dict(zip(missing, tagger.embed([embedding_text(passages[i]) for i in missing]), strict=True)) if missing else {}
         matrix = np.asarray([vectors[r["passage_id"]] if i not in embedded else embedded[i] for i, r in enumerate(records)], dtype=np.float32)
     texts = [p.text for p in passages]
-    area_p, kind_p, _ = tagger.passage_probabilities(texts, tagger.features(texts, matrix))
+    area_p, kind_p, _ = tagger.passage_probabilities(texts, tagger.features(texts, matrix), sentence_kinds=False)
     decided = tag_model.decide_areas(area_p, tagger.thresholds)
     unsure = tag_model.uncertainty(area_p, tagger.thresholds, kind_p)
     items = []
