@@ -53,7 +53,7 @@ from core.records import Passage, SentenceKind, TaggedPassage
 from core.taxonomy import AREAS, KINDS
 from pipeline.embed import embedding_text
 from pipeline.nlp import sentence_spans
-from pipeline.training_data import SENTENCE_SOURCE_SUFFIX, Labelled, load_labelled
+from pipeline.training_data import SENTENCE_SOURCE_SUFFIX, Labelled, author_labels, load_labelled
 
 MODEL_DIR = Path(__file__).parent / "models" / "tagger"
 TRAINING_DIR = Path(__file__).resolve().parent.parent / "training" / "tags"
@@ -93,15 +93,25 @@ SENTENCE_WEIGHT = 0.5
 # ``bench/tagging_cv.py`` (the yardstick) measured 0.570 → 0.537, so both are off.
 TRAIN_ON_SENTENCES = False
 SENTENCE_AREA_SHARE = 0.0
+# The issue author's 62 labelled passages of ../shared/corpus/evaluaties (the convention of the
+# held-out test) are trained on for the reports that ``real_reports`` puts in "train"; those of
+# the dev reports are never trained on (bench/tagging_cv.py scores them out of fold).
+TRAIN_ON_AUTHOR_LABELS = False
 # Sentence kinds: the blocks that score a sentence per mode ("full" embeds each sentence of a
 # passage with more than one), and how much of the passage's own kind distribution is mixed in
 # (context: "Dat leidt tot lange wachttijden" after a sentence on staffing).
 SENTENCE_KIND_BLOCKS: dict[str, tuple[str, ...]] = {"full": ("e5", "word"), "text": ("word", "char", "rule")}
 SENTENCE_CONTEXT = 0.3
+# A passage's kind: this share × its own kind distribution + the rest × the most decided of its
+# sentences (per kind the highest probability among its sentences, renormalised). A real passage
+# often states its finding in one sentence among context; read whole, it looks like description.
+# Measured on bench/tagging_cv.py (docs/tagging.md, "Passage kind from its sentences").
+KIND_PASSAGE_SHARE = 0.5
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 CHAR_MAX_FEATURES = 30_000
 KIND_RULE_ORDER = ("aanbeveling", "knelpunt", "succesfactor")
+REPORT_UNIT = re.compile(r"-[ap]\d+(-z\d+)?$")  # the unit part of a real report's ids
 
 
 def model_available(model_dir: Path = MODEL_DIR) -> bool:
@@ -325,11 +335,12 @@ class TrainedTagger:
         ``sentence_kinds``, the kind of every sentence of passages with more than one.
 
         Areas: ``SENTENCE_AREA_SHARE`` × the highest probability among a passage's sentences + the
-        rest × the passage's own. Sentence kinds: the ``SENTENCE_KIND_BLOCKS`` of the sentence,
-        mixed with its passage's kind distribution (``SENTENCE_CONTEXT``). Sentences are only
-        featurised (and embedded) when one of the two needs them."""
+        rest × the passage's own. Kind: ``KIND_PASSAGE_SHARE`` × the passage's own distribution +
+        the rest × the strongest of its sentences'. Sentence kinds: the ``SENTENCE_KIND_BLOCKS`` of
+        the sentence, mixed with its passage's own kind distribution (``SENTENCE_CONTEXT``).
+        Sentences are only featurised (and embedded) when one of these needs them."""
         area_p, kind_p = self.probabilities(features)
-        if not sentence_kinds and SENTENCE_AREA_SHARE == 0:
+        if not sentence_kinds and SENTENCE_AREA_SHARE == 0 and KIND_PASSAGE_SHARE == 1:
             return area_p, kind_p, [()] * len(texts)
         spans = sentence_spans(texts)
         units = [(row, start, end) for row, found in enumerate(spans) if len(found) > 1 for start, end in found]
@@ -346,14 +357,22 @@ class TrainedTagger:
             for (row, _start, _end), probabilities in zip(units, sentence_areas, strict=True):
                 best[row] = np.maximum(best[row], probabilities)
             pooled = (1 - SENTENCE_AREA_SHARE) * area_p + SENTENCE_AREA_SHARE * best
-        if not sentence_kinds:
-            return pooled, kind_p, [()] * len(texts)
         own = np.mean([self.kind_heads[b].probabilities(found.block(b)) for b in SENTENCE_KIND_BLOCKS[self.mode]], axis=0)
+        passage_kinds = kind_p.copy()
+        if KIND_PASSAGE_SHARE < 1:
+            strongest = np.zeros_like(kind_p)
+            for (row, _start, _end), probabilities in zip(units, own, strict=True):
+                strongest[row] = np.maximum(strongest[row], probabilities)
+            rows = sorted({row for row, _, _ in units})
+            strongest[rows] /= strongest[rows].sum(axis=1, keepdims=True)
+            passage_kinds[rows] = KIND_PASSAGE_SHARE * kind_p[rows] + (1 - KIND_PASSAGE_SHARE) * strongest[rows]
+        if not sentence_kinds:
+            return pooled, passage_kinds, [()] * len(texts)
         for (row, start, end), probabilities in zip(units, own, strict=True):
             mixed = (1 - SENTENCE_CONTEXT) * probabilities + SENTENCE_CONTEXT * kind_p[row]
             chosen = int(np.argmax(mixed))
             result[row].append(SentenceKind(start, end, KINDS[chosen], round(float(mixed[chosen]), 4)))
-        return pooled, kind_p, [tuple(r) for r in result]
+        return pooled, passage_kinds, [tuple(r) for r in result]
 
     # ---- persistence
     def save(self, model_dir: Path = MODEL_DIR) -> None:
@@ -547,8 +566,9 @@ class Dataset:
 
     @property
     def groups(self) -> list[str]:
-        """Cross-validation groups: a real report's units stay together (``ev-``/``hv-<report>-pNN…``)."""
-        return [i.rsplit("-p", 1)[0] if i.startswith(("ev-", "hv-")) else i for i in self.ids]
+        """Cross-validation groups: a real report's units stay together (``ev-``/``hv-<report>-pNN…``,
+        the author's ``ev-<report>-aNNN``)."""
+        return [REPORT_UNIT.sub("", i) if i.startswith(("ev-", "hv-")) else i for i in self.ids]
 
     def subset(self, rows: np.ndarray) -> Dataset:
         return Dataset([self.ids[i] for i in rows], [self.texts[i] for i in rows], self.areas[rows], self.kinds[rows],
@@ -602,6 +622,14 @@ def tune_thresholds(probabilities: np.ndarray, truth: np.ndarray, groups: np.nda
     return np.array(best)
 
 
+def train_reports(real_reports: Path) -> set[str]:
+    """The reports (``file`` of the pointer lines) that ``real_reports`` puts in "train"."""
+    if not real_reports.is_file():
+        return set()
+    lines = (json.loads(line) for line in real_reports.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {line["file"] for line in lines if line.get("split") == "train"}
+
+
 def text_key(text: str) -> str:
     """How units are matched across label sources: the whitespace-normalised text."""
     return " ".join(text.split())
@@ -638,7 +666,8 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print,
     labelled = load_labelled(label_files, split="train") if label_files else Labelled()
     for warning in labelled.warnings:
         log(f"let op: {warning}")
-    units, overridden = merge_units(labelled.passages + (labelled.sentences if TRAIN_ON_SENTENCES else []), extra, drop)
+    authored = author_labels(train_reports(real_reports)) if TRAIN_ON_AUTHOR_LABELS and real_reports is not None else []
+    units, overridden = merge_units(labelled.passages + authored + (labelled.sentences if TRAIN_ON_SENTENCES else []), extra, drop)
     data = Dataset.from_gold(units)
     start = time.perf_counter()
     log(f"{len(data.texts)} eenheden ({int(data.real.sum())} echte rapporttekst, {len(extra)} extra, "
@@ -684,7 +713,7 @@ def train(files: Sequence[Path] | None = None, folds: int = 5, log: Any = print,
         "training_files": {p.name: sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()) for p in label_files},
         "n_train": len(data.texts), "n_real": int(data.real.sum()), "n_extra": len(extra), "n_overridden": overridden,
         "real_weight": REAL_WEIGHT,
-        "sentence_weight": SENTENCE_WEIGHT, "train_on_sentences": TRAIN_ON_SENTENCES, "sentence_area_share": SENTENCE_AREA_SHARE,
+        "n_author": len(authored), "sentence_weight": SENTENCE_WEIGHT, "train_on_sentences": TRAIN_ON_SENTENCES, "sentence_area_share": SENTENCE_AREA_SHARE,
         "block_c": BLOCK_C,
         "thresholds_tuned_on": f"{REAL_THRESHOLD_SHARE:g} x F1 on real + {1 - REAL_THRESHOLD_SHARE:g} x F1 on synthetic" if balance is not None else "all", "cv": cv,
         "sentence_kind_blocks": {m: list(b) for m, b in SENTENCE_KIND_BLOCKS.items()}, "sentence_context": SENTENCE_CONTEXT,

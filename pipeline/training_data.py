@@ -20,7 +20,7 @@ warning says so, so training and evaluation run on what is there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -181,3 +181,23 @@ def load_labelled(paths: Path | Sequence[Path], shared: Path | None = None, spli
         except GoldFormatError as error:
             raise GoldFormatError(f"{Path(path).name}, {error}") from error
     return result.split(split)
+
+
+def author_labels(reports: Collection[str] | None = None, shared: Path | None = None) -> list[GoldPassage]:
+    """The passages of ``shared/corpus/evaluaties/labels.jsonl``, labelled by the issue's author
+    (the convention the held-out test is labelled by; ``training/GUIDELINES.md`` §5), as real
+    text of their report: ids ``ev-<report>-a<NNN>``, source "evaluaties".
+
+    ``reports``: only those of these reports (``texts/<report>.txt``, as the pointer lines name
+    them); empty without ``shared/``."""
+    path = (shared_dir() if shared is None else shared) / "corpus" / "evaluaties" / "labels.jsonl"
+    if not path.is_file():
+        return []
+    passages = []
+    for number, data in parse_lines(read_lines(path), lambda number, data: (number, data), "passages"):
+        report = str(data.get("file", "")).removesuffix(".pdf")
+        if reports is not None and f"texts/{report}.txt" not in reports:
+            continue
+        suffix = str(data.get("id", number)).rsplit("-", 1)[-1].lstrip("e")
+        passages.append(gold_passage(number, {**data, "id": f"ev-{report}-a{suffix}", "source": "evaluaties"}))
+    return passages

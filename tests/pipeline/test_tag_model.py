@@ -137,3 +137,26 @@ def test_a_mixed_passage_gets_both_kinds_per_sentence() -> None:
     assert tagged.kinds >= {"succesfactor", "knelpunt"}
     assert text[tagged.sentences[1].start:tagged.sentences[1].end].startswith("Een groot knelpunt")
 
+
+
+def test_a_passage_kind_weighs_its_most_decided_sentence(tagger: TrainedTagger) -> None:
+    """Passage kind = KIND_PASSAGE_SHARE × its own distribution + the rest × the per-kind maximum over
+    its sentences (renormalised); a one-sentence passage keeps its own."""
+    texts = ["Het sociaal team is in 2015 gestart en werkt vanuit drie wijkcentra in de gemeente. "
+             "Het team telt twaalf medewerkers met verschillende achtergronden. "
+             "De wachttijd voor een eerste gesprek is echter opgelopen tot tien weken, wat een groot probleem is.",
+             CLEAR_KINDS[3][1]]
+    vectors = TrainedTagger.embed(texts)
+    features = tagger.features(texts, vectors)
+    _, own = tagger.probabilities(features)
+    _, pooled, _ = tagger.passage_probabilities(texts, features, sentence_kinds=False)
+    sentences = [texts[0][a:b] for a, b in tag_model.sentence_spans(texts[:1])[0]]
+    assert len(sentences) == 3
+    found = tagger.features(sentences, TrainedTagger.embed(sentences))
+    per_sentence = np.mean([tagger.kind_heads[b].probabilities(found.block(b)) for b in tag_model.SENTENCE_KIND_BLOCKS["full"]], axis=0)
+    strongest = per_sentence.max(axis=0) / per_sentence.max(axis=0).sum()
+    share = tag_model.KIND_PASSAGE_SHARE
+    assert share < 1
+    np.testing.assert_allclose(pooled[0], share * own[0] + (1 - share) * strongest, atol=1e-5)
+    np.testing.assert_allclose(pooled[1], own[1], atol=1e-6)
+    assert tag_model.KINDS[int(np.argmax(pooled[0]))] == "knelpunt"

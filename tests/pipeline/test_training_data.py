@@ -131,3 +131,34 @@ def test_the_harvested_real_text_is_labelled_and_outside_shared_and_held_out(sha
             for source in csv.DictReader(handle):
                 assert (source["title"].strip().lower(), (source.get("gemeente") or "").strip().lower()) not in reports
                 assert not {u.strip() for u in source.get("source_url", "").split(";") if u.strip()} & urls
+
+
+def test_the_authors_labels_are_read_from_shared_by_report(tmp_path: Path) -> None:
+    """The issue author's labelled passages: read where they are, filtered by report, grouped with it."""
+    from pipeline.tag_model import Dataset
+    from pipeline.training_data import author_labels
+
+    shared = shared_with_text(tmp_path)
+    write(shared / "corpus" / "evaluaties" / "labels.jsonl",
+          {"id": "ev-e007", "file": "r.pdf", "text": "De samenwerking met huisartsen is een sterkte.", "areas": [3], "kind": "succesfactor", "why": "…"},
+          {"id": "ev-e008", "file": "s.pdf", "text": "Wijkteams zijn onbekend.", "areas": [4], "kind": "knelpunt", "why": "…"})
+    everything = author_labels(shared=shared)
+    assert [(g.id, g.areas, g.kind, g.source) for g in everything] == [
+        ("ev-r-a007", (3,), "succesfactor", "evaluaties"), ("ev-s-a008", (4,), "knelpunt", "evaluaties")]
+    assert [g.id for g in author_labels({"texts/s.txt"}, shared=shared)] == ["ev-s-a008"]
+    assert author_labels(shared=tmp_path / "elsewhere") == []
+    ours = load_labelled(write(tmp_path / "labels.jsonl", span_line()), shared=shared).passages
+    groups = Dataset.from_gold(ours + everything).groups
+    assert groups == ["ev-r", "ev-r", "ev-s"]  # the author's passage of report r stays in r's fold
+
+
+def test_the_authors_labels_cover_our_reports_and_no_held_out_one(shared_corpus: Path) -> None:
+    from pipeline.tag_model import train_reports
+    from pipeline.training_data import author_labels
+
+    ours = {json.loads(line)["file"] for line in REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()}
+    theirs = author_labels()
+    assert len(theirs) >= 60
+    assert {"texts/" + g.id.removeprefix("ev-").rsplit("-a", 1)[0] + ".txt" for g in theirs} <= ours
+    train = author_labels(train_reports(REAL_REPORTS))
+    assert 0 < len(train) < len(theirs)  # the dev reports' passages are not trained on
