@@ -1,0 +1,85 @@
+"""Theme grouping read by a tagger that never saw the gold's reports. Not a test.
+
+    python -m bench.themes_unseen [GOLD.jsonl ...] [--sentences] [--json]
+
+The shipped tagger is trained on most of the real reports the theme gold sets are cut from (70 of
+the 101 dev findings and 35 of the 49 check findings come from its train reports), so
+``wijkkennis eval themes`` reads those findings with a tagger that has seen their labels. The
+held-out theme gold is cut from other reports. This trains a tagger (``tag_model.train``, the
+shipped set-up) with every report that holds a finding of the given gold sets left out, and scores
+each gold set with it: the same grouping, settings and embedder as the app. ``--sentences`` also
+scores a tagger whose area heads learn from the labelled sentences (``TRAIN_ON_SENTENCES``), since
+themes read single finding sentences. Needs ``../shared``; a few minutes per tagger on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from core.config import load_settings
+from pipeline import tag_model
+from pipeline.embed import load_embedder
+from pipeline.themes import DEFAULT_PARAMS
+from wijkkennis.eval_themes import as_findings, evaluate, load_gold
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDS = (ROOT / "eval" / "themes_dev_evaluaties.jsonl", ROOT / "eval" / "themes_check_evaluaties.jsonl")
+
+
+def gold_reports(paths: list[Path]) -> set[str]:
+    """The report files (``texts/<report>.txt``) the gold sets point into."""
+    files = set()
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and "file" in json.loads(line):
+                files.add(json.loads(line)["file"])
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("gold", nargs="*", type=Path, help="Theme gold sets (default: dev and check of eval/).")
+    parser.add_argument("--sentences", action="store_true", help="Also a tagger whose area heads learn from labelled sentences.")
+    parser.add_argument("--json", action="store_true", help="End with one line of JSON.")
+    args = parser.parse_args(argv)
+    paths = list(args.gold) or list(GOLDS)
+    if not tag_model.REAL_REPORTS.is_file():
+        print("fout: training/real_reports/labels.jsonl ontbreekt")
+        return 2
+    left_out = gold_reports(paths)
+    lines = [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    kept = {line["file"] for line in lines if line["split"] == "train" and line["file"] not in left_out}
+    print(f"{len(left_out)} rapporten met gold-bevindingen weggelaten; {len(kept)} echte trainrapporten over")
+    embedder = load_embedder(load_settings().embedder)
+    golds = {path.stem: load_gold(path, None)[0] for path in paths}
+    vectors = {name: embedder.embed_passages([g.text for g in gold]) for name, gold in golds.items()}
+    cache = tag_model.FeatureCache()
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        labels = Path(folder) / "labels.jsonl"
+        labels.write_text("".join(json.dumps({**line, "split": "train" if line["file"] in kept else "dev"}) + "\n" for line in lines),
+                          encoding="utf-8")
+        shipped = tag_model.TRAIN_ON_SENTENCES
+        try:
+            for sentences in (False, True) if args.sentences else (shipped,):
+                tag_model.TRAIN_ON_SENTENCES = sentences
+                tagger, _ = tag_model.train(log=lambda *_: None, real_reports=labels, embed=cache.embed, analyse=cache.analyse)
+                for name, gold in golds.items():
+                    result = evaluate(gold, as_findings(gold, tagger, vectors[name]), vectors[name], DEFAULT_PARAMS)
+                    row = {"gold": name, "sentences": sentences, "n": result.n, "v_measure": round(result.v_measure, 4),
+                           "ari": round(result.ari, 4), "themes_found": result.themes_found}
+                    rows.append(row)
+                    print(f"{name:28} {'zinnen' if sentences else 'passages':9} V {row['v_measure']:.3f}  ARI {row['ari']:.3f}  "
+                          f"thema's {row['themes_found']}")
+        finally:
+            tag_model.TRAIN_ON_SENTENCES = shipped
+    if args.json:
+        print(json.dumps({"left_out_reports": len(left_out), "train_reports": len(kept), "results": rows}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
