@@ -42,14 +42,6 @@ from pipeline.tag_rules import RuleTagger  # noqa: E402
 from pipeline.training_data import author_labels, load_labelled  # noqa: E402
 
 
-def author_gold() -> dict[str, list[GoldPassage]]:
-    """The issue author's labelled passages by report (``texts/<report>.txt``); empty without them."""
-    by_report: dict[str, list[GoldPassage]] = {}
-    for gold in author_labels():
-        by_report.setdefault("texts/" + tag_model.REPORT_UNIT.sub("", gold.id).removeprefix("ev-") + ".txt", []).append(gold)
-    return by_report
-
-
 class VectorCache:
     """e5 vectors by text, computed once for all folds."""
 
@@ -79,14 +71,12 @@ def passage_summary(gold: Sequence[GoldPassage], tagged: Sequence[object]) -> di
 
 
 def summary(gold: Sequence[GoldPassage], tagged: Sequence[object]) -> dict[str, float]:
-    truth = [Labels(g.areas, g.kind) for g in gold]
-    guesses = [Labels(tuple(t.areas), t.kind) for t in tagged]  # type: ignore[attr-defined]
-    passages = score(truth, guesses).summary()
+    passages = passage_summary(gold, tagged)
     sentence_truth, sentence_guesses = sentence_labels(gold, tagged)  # type: ignore[arg-type]
     sentences = score(sentence_truth, sentence_guesses).summary()
     return {
-        "areas_macro_f1": round(passages["areas_macro_f1"], 4),
-        "kind_macro_f1": round(passages["kind_macro_f1"], 4),
+        "areas_macro_f1": passages["areas_macro_f1"],
+        "kind_macro_f1": passages["kind_macro_f1"],
         "sentence_kind_macro_f1": round(sentences["kind_macro_f1"], 4),
     }
 
@@ -99,7 +89,6 @@ def run(folds: int = 5, harvested: bool = True, seed: int = 0, log: object = pri
     gold_all: list[GoldPassage] = []
     tagged_all: list[object] = []
     rules_all: list[object] = []
-    authors = author_gold()
     author_all: list[GoldPassage] = []
     author_tagged: list[object] = []
     author_rules: list[object] = []
@@ -116,7 +105,7 @@ def run(folds: int = 5, harvested: bool = True, seed: int = 0, log: object = pri
             gold_all += gold
             tagged_all += tagged
             rules_all += rules
-            theirs = [g for report in group for g in authors.get(report, [])]
+            theirs = author_labels(set(group))
             if theirs:
                 author_all += theirs
                 author_tagged += predict(tagger, theirs)[0]

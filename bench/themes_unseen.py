@@ -33,9 +33,8 @@ def gold_reports(paths: list[Path]) -> set[str]:
     """The report files (``texts/<report>.txt``) the gold sets point into."""
     files = set()
     for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and "file" in json.loads(line):
-                files.add(json.loads(line)["file"])
+        rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+        files.update(row["file"] for row in rows if "file" in row)
     return files
 
 

@@ -236,6 +236,16 @@ def _fit_heads(x: np.ndarray | sparse.csr_matrix, areas: np.ndarray, kinds: np.n
 
 
 # ------------------------------------------------------------------ the model
+def _max_per_passage(units: Sequence[tuple[int, int, int]], values: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+    """Per passage of ``rows`` (in that order), the element-wise maximum of its sentences' ``values``
+    (``units``: (passage row, start, end) per sentence, aligned with ``values``)."""
+    position = {row: i for i, row in enumerate(rows)}
+    best = np.full((len(rows), values.shape[1]), -np.inf)
+    for (row, _start, _end), value in zip(units, values, strict=True):
+        best[position[row]] = np.maximum(best[position[row]], value)
+    return best
+
+
 def decide_areas(probabilities: np.ndarray, thresholds: np.ndarray, max_areas: int = MAX_AREAS) -> list[tuple[int, ...]]:
     """Areas at or above their threshold, the most probable ``max_areas`` of them, sorted."""
     decided = []
@@ -349,23 +359,18 @@ class TrainedTagger:
             return area_p, kind_p, [()] * len(texts)
         sentences = [texts[row][start:end] for row, start, end in units]
         found = (sentence_features or self.sentence_features)(sentences)
+        rows = sorted({row for row, _, _ in units})
         pooled = area_p
         if SENTENCE_AREA_SHARE > 0:
             sentence_areas, _ = self.probabilities(found)
-            best = area_p.copy()
-            best[sorted({row for row, _, _ in units})] = 0.0
-            for (row, _start, _end), probabilities in zip(units, sentence_areas, strict=True):
-                best[row] = np.maximum(best[row], probabilities)
-            pooled = (1 - SENTENCE_AREA_SHARE) * area_p + SENTENCE_AREA_SHARE * best
+            pooled = area_p.copy()
+            pooled[rows] = (1 - SENTENCE_AREA_SHARE) * area_p[rows] + SENTENCE_AREA_SHARE * _max_per_passage(units, sentence_areas, rows)
         own = np.mean([self.kind_heads[b].probabilities(found.block(b)) for b in SENTENCE_KIND_BLOCKS[self.mode]], axis=0)
         passage_kinds = kind_p.copy()
         if KIND_PASSAGE_SHARE < 1:
-            strongest = np.zeros_like(kind_p)
-            for (row, _start, _end), probabilities in zip(units, own, strict=True):
-                strongest[row] = np.maximum(strongest[row], probabilities)
-            rows = sorted({row for row, _, _ in units})
-            strongest[rows] /= strongest[rows].sum(axis=1, keepdims=True)
-            passage_kinds[rows] = KIND_PASSAGE_SHARE * kind_p[rows] + (1 - KIND_PASSAGE_SHARE) * strongest[rows]
+            strongest = _max_per_passage(units, own, rows)
+            strongest /= strongest.sum(axis=1, keepdims=True)
+            passage_kinds[rows] = KIND_PASSAGE_SHARE * kind_p[rows] + (1 - KIND_PASSAGE_SHARE) * strongest
         if not sentence_kinds:
             return pooled, passage_kinds, [()] * len(texts)
         for (row, start, end), probabilities in zip(units, own, strict=True):
