@@ -24,7 +24,7 @@ from wijkkennis.eval_themes import as_findings, baseline, load_gold, score
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gold")
-    parser.add_argument("--grid", action="store_true", help="Search distance × weights × centering.")
+    parser.add_argument("--grid", action="store_true", help="Search distance × weights × centering × kinds apart or weighed.")
     parser.add_argument("--gold-kinds", action="store_true", help="Use the gold's own kinds and areas (upper bound for the tagger).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -37,17 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.gold_kinds:
         lines = Path(args.gold).read_text(encoding="utf-8").splitlines()
         raw = {json.loads(line)["id"]: json.loads(line) for line in lines if line.strip()}
-        findings = [replace(f, kind=raw[f.finding_id].get("kind", f.kind), areas=tuple(raw[f.finding_id].get("areas", f.areas)))
-                    for f in findings]
+        findings = [replace(f, kind=raw[f.finding_id].get("kind", f.kind), areas=tuple(raw[f.finding_id].get("areas", f.areas)),
+                            kind_scores=(), area_scores=()) for f in findings]  # the gold's, as one-hot
     base_v, base_ari = baseline(gold)
     print(f"{len(gold)} texts, {len({g.theme for g in gold if g.theme})} gold themes; baseline V {base_v:.3f} ARI {base_ari:.3f}")
     grid = [DEFAULT_PARAMS]
     if args.grid:
         grid += [
-            replace(DEFAULT_PARAMS, distance=d, term_weight=w, area_weight=a, center=c, lexical=lex, by_kind=k)
-            for d, w, a, c, lex, k in itertools.product(
-                (0.3, 0.4, 0.5, 0.6, 0.7, 0.8), (0.0, 0.3, 0.5), (0.0, 0.15, 0.3, 0.45), (False, True), ("word", "char"), (True, False))
-            if w + a < 0.95
+            replace(DEFAULT_PARAMS, distance=d, term_weight=w, area_weight=a, kind_weight=kw, center=c, lexical=lex, by_kind=k)
+            for d, w, a, kw, c, lex, k in itertools.product(
+                (0.3, 0.4, 0.5, 0.6, 0.7, 0.8), (0.0, 0.3, 0.5), (0.0, 0.15, 0.3, 0.45), (0.0, 0.15, 0.25), (False, True),
+                ("word", "char"), (True, False))
+            if w + a + kw < 0.95 and not (k and kw)
             and not (w == 0.0 and lex == "char")
         ]
     rows = []
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     for _, params, scores, n in rows[:25] if args.grid else rows:
         flag = "" if n <= limit else "  (te veel thema's)"
         print(f"V {scores['v_measure']:.3f} ARI {scores['ari']:.3f} themes {n:3d}  d={params.distance} w={params.term_weight} "
-              f"a={params.area_weight} center={params.center} lex={params.lexical} by_kind={params.by_kind}{flag}")
+              f"a={params.area_weight} k={params.kind_weight} center={params.center} lex={params.lexical} by_kind={params.by_kind}{flag}")
     return 0
 
 

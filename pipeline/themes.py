@@ -2,21 +2,25 @@
 
 A *finding* is one statement of kind knelpunt, succesfactor or aanbeveling (a run of sentences
 of that kind inside a passage). ``group_findings`` groups findings into *themes*: narrower than
-an aandachtsgebied ("wijkteams zijn bij veel inwoners onbekend"), each one kind, each shared by
+an aandachtsgebied ("wijkteams zijn bij veel inwoners onbekend"), each of one kind (the kind most
+of its findings have), each shared by
 at least ``min_reports`` reports. Findings that fit no theme stay unthemed.
 
 The method (tuned on ``eval/themes_dev_evaluaties.jsonl``, checked on ``eval/themes_check_
 evaluaties.jsonl``; figures in docs/lessons.md):
 1. ``annotate``: the trained tagger reads each finding's own text for its kind (the most probable
-   of the three finding kinds) and its probability per aandachtsgebied;
-2. similarity of two findings = 0.2 × e5 cosine + 0.5 × cosine of character 4–5-gram TF-IDF over
+   of the three finding kinds), its probability per finding kind and per aandachtsgebied;
+2. similarity of two findings = 0.15 × e5 cosine + 0.3 × cosine of character 4–5-gram TF-IDF over
    their Dutch content lemmas (compounds such as "privacyregels" / "privacywetgeving" share
-   parts) + 0.3 × cosine of their squared area probabilities — the tags and terms carry what
-   sentence vectors alone miss (re-tuned for the fine-tuned embedder of 2026-12-07, whose cosines
-   spread wider than the untuned e5's, which crowded around 0.85);
-3. per statement kind, average-linkage agglomerative clustering (scikit-learn) cut at distance
-   0.7; partitions larger than ``block`` are first cut into k-means blocks, so memory stays
-   bounded at 100k findings;
+   parts) + 0.3 × cosine of their squared area probabilities + 0.25 × cosine of their squared
+   kind probabilities — the tags and terms carry what sentence vectors alone miss. The kind is a
+   soft part of the similarity, not a wall between groups: the tagger reads the kind of a lone
+   finding sentence right about three times in four, and a wall splits a theme at every misread;
+3. average-linkage agglomerative clustering (scikit-learn) cut at distance 0.5; more than
+   ``block`` findings are first cut into k-means blocks, so memory stays bounded at 100k findings.
+   A group's kind is the one with the most probability over its findings; a finding that gives
+   that kind less than ``kind_floor`` leaves the group (a plain knelpunt never sits among
+   aanbevelingen; one the tagger was unsure of may);
 4. groups smaller than ``min_size`` or from fewer than ``min_reports`` reports are dissolved
    (a lesson recurs across reports);
 5. each theme is labelled by class-based TF-IDF over lemmas (BERTopic's c-TF-IDF) and by its
@@ -39,7 +43,7 @@ from typing import Any
 import numpy as np
 
 FINDING_KINDS: tuple[str, ...] = ("knelpunt", "succesfactor", "aanbeveling")
-METHOD_VERSION = "themes-1"  # bump when the method or its defaults change: cached themes are recomputed
+METHOD_VERSION = "themes-2"  # bump when the method or its defaults change: cached themes are recomputed
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Finding:
     kind: str
     areas: tuple[int, ...] = ()
     area_scores: tuple[float, ...] = ()  # the tagger's probability per area 1–10 for this text (``annotate``)
+    kind_scores: tuple[float, ...] = ()  # its probability per finding kind (FINDING_KINDS order; ``annotate``)
     passage_id: str = ""
     doc_id: str = ""  # the report; findings of one report count once for "shared by"
     file: str = ""
@@ -88,12 +93,14 @@ class Theme:
 class ThemeParams:
     """The method's settings (defaults tuned on the dev gold; see the module doc)."""
 
-    distance: float = 0.70  # agglomerative cut: 1 - mixed similarity
-    term_weight: float = 0.5  # share of the lexical (TF-IDF) cosine in the mixed similarity
+    distance: float = 0.50  # agglomerative cut: 1 - mixed similarity
+    term_weight: float = 0.3  # share of the lexical (TF-IDF) cosine in the mixed similarity
     area_weight: float = 0.3  # share of the cosine of the findings' squared area probabilities
+    kind_weight: float = 0.25  # share of the cosine of the findings' squared finding-kind probabilities
+    kind_floor: float = 0.3  # a finding leaves a group whose kind it gives less probability than this
     center: bool = False  # subtract the findings' mean vector first (e5 cosines crowd near 0.85)
     lexical: str = "char"  # "char": character 4–5-grams of the lemmas (compounds share parts); "word": lemmas
-    by_kind: bool = True  # group each statement kind apart
+    by_kind: bool = False  # group each statement kind apart (a wall; the default weighs kinds softly instead)
     min_size: int = 2
     min_reports: int = 2
     block: int = 3000  # partitions larger than this are first cut into k-means blocks
@@ -172,15 +179,20 @@ def _term_matrix(lemmas: Sequence[Sequence[str]], lexical: str = "word") -> Any:
         return sparse.csr_matrix((len(lemmas), 1), dtype=np.float32)
 
 
-def similarity(vectors: np.ndarray, terms: Any, areas: np.ndarray, params: ThemeParams) -> np.ndarray:
-    """The mixed similarity of every pair: e5 cosine, lemma TF-IDF cosine and area overlap,
-    weighted (1 - term_weight - area_weight) : term_weight : area_weight."""
-    dense_weight = 1.0 - params.term_weight - params.area_weight
+def similarity(vectors: np.ndarray, terms: Any, areas: np.ndarray, params: ThemeParams,
+               kinds: np.ndarray | None = None) -> np.ndarray:
+    """The mixed similarity of every pair: e5 cosine, lemma TF-IDF cosine, area overlap and kind
+    overlap (``kinds``: rows of ``_kind_matrix``), weighted
+    (1 - term_weight - area_weight - kind_weight) : term_weight : area_weight : kind_weight."""
+    kind_weight = params.kind_weight if kinds is not None else 0.0
+    dense_weight = 1.0 - params.term_weight - params.area_weight - kind_weight
     result = dense_weight * (vectors @ vectors.T)
     if params.term_weight:
         result += params.term_weight * (terms @ terms.T).toarray()
     if params.area_weight:
         result += params.area_weight * (areas @ areas.T)
+    if kind_weight:
+        result += kind_weight * (kinds @ kinds.T)
     return result.astype(np.float32)
 
 
@@ -195,6 +207,41 @@ def _area_matrix(findings: Sequence[Finding]) -> np.ndarray:
             matrix[row, area - 1] = 1.0
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.maximum(norms, 1e-12)
+
+
+def kind_probabilities(findings: Sequence[Finding]) -> np.ndarray:
+    """Per finding its probability per finding kind (``kind_scores``), or its kind as one-hot
+    when it has none."""
+    matrix = np.zeros((len(findings), len(FINDING_KINDS)), dtype=np.float32)
+    for row, finding in enumerate(findings):
+        if len(finding.kind_scores) == len(FINDING_KINDS):
+            matrix[row] = finding.kind_scores
+        elif finding.kind in FINDING_KINDS:
+            matrix[row, FINDING_KINDS.index(finding.kind)] = 1.0
+    return matrix
+
+
+def _sharpened(probabilities: np.ndarray) -> np.ndarray:
+    """Squared probabilities (the leading ones count), L2-normalised rows: cosines of these are
+    the area and kind overlaps of the similarity."""
+    squared = probabilities.astype(np.float32) ** 2
+    return squared / np.maximum(np.linalg.norm(squared, axis=1, keepdims=True), 1e-12)
+
+
+def _kind_pure(labels: np.ndarray, kinds: np.ndarray, floor: float) -> np.ndarray:
+    """``labels`` with every finding that gives its group's kind (the most probable over the
+    group) less than ``floor`` moved out, into a group per its own most probable kind."""
+    result = labels.copy()
+    next_label = int(labels.max()) + 1 if len(labels) else 0
+    for label in np.unique(labels):
+        rows = np.flatnonzero(labels == label)
+        if len(rows) < 2:
+            continue
+        leaving = rows[kinds[rows, int(np.argmax(kinds[rows].sum(axis=0)))] < floor]
+        for kind in np.unique(np.argmax(kinds[leaving], axis=1)) if len(leaving) else ():
+            result[leaving[np.argmax(kinds[leaving], axis=1) == kind]] = next_label
+            next_label += 1
+    return result
 
 
 def _centered(vectors: np.ndarray) -> np.ndarray:
@@ -224,8 +271,12 @@ def _blocks(vectors: np.ndarray, size: int, seed: int = 0) -> list[np.ndarray]:
     return [np.flatnonzero(labels == label) for label in range(k) if (labels == label).any()]
 
 
-def cluster(vectors: np.ndarray, terms: Any, areas: np.ndarray, kinds: Sequence[str], params: ThemeParams) -> np.ndarray:
-    """A group label per finding (-1: unthemed before the report filter)."""
+def cluster(vectors: np.ndarray, terms: Any, areas: np.ndarray, kinds: Sequence[str], params: ThemeParams,
+            kind_scores: np.ndarray | None = None) -> np.ndarray:
+    """A group label per finding (-1: unthemed before the report filter). ``kinds`` partition the
+    findings when ``params.by_kind``; ``kind_scores`` (``kind_probabilities``) weigh them softly
+    and keep each group to one kind (``_kind_pure``)."""
+    soft = _sharpened(kind_scores) if kind_scores is not None else None
     labels = np.full(len(kinds), -1, dtype=int)
     next_label = 0
     partitions: dict[str, list[int]] = {}
@@ -235,7 +286,10 @@ def cluster(vectors: np.ndarray, terms: Any, areas: np.ndarray, kinds: Sequence[
         index = np.asarray(rows)
         for block in _blocks(vectors[index], params.block):
             members = index[block]
-            found = _agglomerate(similarity(vectors[members], terms[members], areas[members], params), params.distance)
+            found = _agglomerate(similarity(vectors[members], terms[members], areas[members], params,
+                                            soft[members] if soft is not None else None), params.distance)
+            if kind_scores is not None:
+                found = _kind_pure(found, kind_scores[members], params.kind_floor)
             for label in np.unique(found):
                 labels[members[found == label]] = next_label
                 next_label += 1
@@ -269,7 +323,7 @@ def reads_findings(tagger: Any) -> bool:
 def annotate(findings: Sequence[Finding], tagger: Any, vectors: np.ndarray | None = None) -> list[Finding]:
     """Each finding with its kind and area probabilities read from its own text by the trained
     tagger: the kind is the most probable of the three finding kinds (a finding is never a
-    "beschrijving"). ``vectors``: the tagger's e5 vectors of the texts, when already computed.
+    "beschrijving"), ``kind_scores`` their probabilities renormalised over the three. ``vectors``: the tagger's e5 vectors of the texts, when already computed.
     A tagger without probabilities (the rule tagger) leaves the findings as they are."""
     from dataclasses import replace
 
@@ -284,9 +338,11 @@ def annotate(findings: Sequence[Finding], tagger: Any, vectors: np.ndarray | Non
         vectors = None
     area_p, kind_p = tagger.probabilities(tagger.features(texts, vectors))
     columns = [KINDS.index(kind) for kind in FINDING_KINDS]
+    finding_p = kind_p[:, columns] / np.maximum(kind_p[:, columns].sum(axis=1, keepdims=True), 1e-12)
     return [
-        replace(f, kind=FINDING_KINDS[int(np.argmax(kinds[columns]))], area_scores=tuple(round(float(x), 4) for x in areas))
-        for f, areas, kinds in zip(findings, area_p, kind_p, strict=True)
+        replace(f, kind=FINDING_KINDS[int(np.argmax(kinds))], area_scores=tuple(round(float(x), 4) for x in areas),
+                kind_scores=tuple(round(float(x), 4) for x in kinds))
+        for f, areas, kinds in zip(findings, area_p, finding_p, strict=True)
     ]
 
 
@@ -308,7 +364,7 @@ def group_findings(findings: Sequence[Finding], vectors: np.ndarray, params: The
         surface.setdefault(lemma, Counter())[form] += 1
     terms = _term_matrix(lemmas, params.lexical)
     features = _centered(vectors) if params.center else vectors
-    labels = cluster(features, terms, _area_matrix(findings), [f.kind for f in findings], params)
+    labels = cluster(features, terms, _area_matrix(findings), [f.kind for f in findings], params, kind_probabilities(findings))
     groups: list[np.ndarray] = []
     for label in np.unique(labels):
         rows = np.flatnonzero(labels == label)
@@ -344,7 +400,7 @@ def _theme(findings: Sequence[Finding], vectors: np.ndarray, rows: np.ndarray, t
     order = rows[np.argsort(-(vectors[rows] @ centroid), kind="stable")]
     members = [findings[r] for r in order]
     areas = theme_areas(members)
-    kind = Counter(f.kind for f in members).most_common(1)[0][0]
+    kind = FINDING_KINDS[int(np.argmax(kind_probabilities(members).sum(axis=0)))]
     return Theme(
         theme_id=theme_id([f.finding_id for f in members]),
         kind=kind,

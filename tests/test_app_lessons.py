@@ -32,7 +32,7 @@ from wijkkennis.lessons_report import report_content
 
 LESSEN = "app_pages/lessen.py"
 RAPPORTEN = "app_pages/rapporten.py"
-THEME_PARAMS = ThemeParams(distance=0.85)  # five reports: a looser cut than the default (0.70) gives several themes
+THEME_PARAMS = ThemeParams(distance=0.65)  # five reports: a looser cut than the default (0.50) gives several themes
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -84,6 +86,20 @@ def test_kinds_are_grouped_apart(embedder) -> None:  # type: ignore[no-untyped-d
     kind_of = {f.finding_id: f.kind for f in items}
     for theme in themes:
         assert len({kind_of[i] for i in theme.finding_ids}) == 1
+
+
+def test_a_finding_of_uncertain_kind_joins_the_theme_it_fits(embedder) -> None:  # type: ignore[no-untyped-def]
+    problems = findings(PRIVACY)
+    assert {f.kind for f in problems} == {"knelpunt"}
+    extra = findings([("r8", "Het delen van gegevens met zorgaanbieders stuit op de privacyregels.")])[0]
+    unsure = replace(extra, kind="succesfactor", kind_scores=(0.45, 0.55, 0.0))  # misread, and barely
+    sure = replace(extra, finding_id="sure", kind="succesfactor", kind_scores=(0.05, 0.95, 0.0))
+    for candidate, joins in ((unsure, True), (sure, False)):
+        items = [*problems, candidate]
+        themes, _ = group_findings(items, vectors(embedder, items))
+        privacy = next(t for t in themes if problems[0].finding_id in t.finding_ids)
+        assert privacy.kind == "knelpunt"
+        assert (candidate.finding_id in privacy.finding_ids) is joins
 
 
 def test_large_partitions_are_cut_into_blocks(embedder) -> None:  # type: ignore[no-untyped-def]
