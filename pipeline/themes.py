@@ -24,7 +24,7 @@ evaluaties.jsonl``; figures in docs/lessons.md):
 4. groups smaller than ``min_size`` or from fewer than ``min_reports`` reports are dissolved
    (a lesson recurs across reports);
 5. each theme is labelled by class-based TF-IDF over lemmas (BERTopic's c-TF-IDF) and by its
-   most central finding; its findings are ordered by centrality.
+   most central finding of its kind; its findings are ordered by centrality (that one first).
 
 Pure: vectors come in, themes go out; the index layer (``index.themes``) feeds it.
 """
@@ -73,8 +73,8 @@ class Theme:
     theme_id: str
     kind: str
     areas: tuple[int, ...]  # areas of at least AREA_SHARE of its findings, most shared first
-    label: str  # its most central finding, shortened (curators may rename it)
-    central: str  # its most central finding
+    label: str  # its most central finding of its kind, shortened (curators may rename it)
+    central: str  # its most central finding of its kind
     finding_ids: list[str]  # ordered by centrality
     n_reports: int = 0
     n_gemeenten: int = 0
@@ -401,6 +401,10 @@ def _theme(findings: Sequence[Finding], vectors: np.ndarray, rows: np.ndarray, t
     members = [findings[r] for r in order]
     areas = theme_areas(members)
     kind = FINDING_KINDS[int(np.argmax(kind_probabilities(members).sum(axis=0)))]
+    # The label is the most central finding of the theme's own kind (a finding of uncertain kind
+    # may sit in the theme, but an aanbevelingen theme is not labelled with a knelpunt).
+    lead = next((f for f in members if f.kind == kind), members[0])
+    members = [lead, *(f for f in members if f is not lead)]
     return Theme(
         theme_id=theme_id([f.finding_id for f in members]),
         kind=kind,

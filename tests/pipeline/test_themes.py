@@ -102,6 +102,19 @@ def test_a_finding_of_uncertain_kind_joins_the_theme_it_fits(embedder) -> None: 
         assert (candidate.finding_id in privacy.finding_ids) is joins
 
 
+def test_a_theme_is_labelled_by_a_finding_of_its_own_kind() -> None:
+    texts = [("r1", "Privacyregels belemmeren het delen van gegevens tussen wijkteam en huisarts."),
+             ("r2", "Door de privacywetgeving is het uitwisselen van gegevens lastig."),
+             ("r3", "Het delen van gegevens gaat beter sinds de afspraken over privacy.")]
+    items = [Finding(finding_key(t, doc), t, "knelpunt", (3,), kind_scores=(1.0, 0.0, 0.0), doc_id=doc) for doc, t in texts]
+    items[2] = replace(items[2], kind="succesfactor", kind_scores=(0.45, 0.55, 0.0))
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.7071, 0.7071]], dtype=np.float32)  # the third is the most central
+    themes, _ = group_findings(items, vectors, ThemeParams(distance=2.0))  # one group, whatever the similarity
+    assert len(themes) == 1 and themes[0].kind == "knelpunt"
+    assert set(themes[0].finding_ids) == {f.finding_id for f in items}
+    assert themes[0].central != texts[2][1] and themes[0].finding_ids[0] != items[2].finding_id
+
+
 def test_large_partitions_are_cut_into_blocks(embedder) -> None:  # type: ignore[no-untyped-def]
     items = findings(UNKNOWN + PRIVACY + ONE_OFF) * 1
     blocked, unthemed = group_findings(items, vectors(embedder, items), ThemeParams(block=4))
