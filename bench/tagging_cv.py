@@ -16,6 +16,10 @@ the way the held-out test is): the "author" figures are the closest we have to t
 tagger of a fold trains on the author's passages of the other folds' reports only
 (``tag_model.TRAIN_ON_AUTHOR_LABELS``), never on those it is scored on.
 
+Beside each trained figure, a 95 % bootstrap interval over the passages (``bootstrap_interval``):
+on the author's 62 passages it is about 0.25 wide (seed 0: areas 0.38–0.63, kind 0.37–0.67), on our
+270 about 0.12–0.16 (areas 0.49–0.61, kind 0.58–0.74): a change of a few hundredths is not evidence.
+
 Needs ``../shared``; the e5 vectors are computed once and reused across folds. About 6–7 minutes
 on 2 cores for 5 folds.
 """
@@ -61,23 +65,42 @@ def folds_of(reports: Sequence[str], folds: int, seed: int) -> list[list[str]]:
     return [shuffled[i::folds] for i in range(folds)]
 
 
-def passage_summary(gold: Sequence[GoldPassage], tagged: Sequence[object]) -> dict[str, float]:
+def bootstrap_interval(truth: Sequence[Labels], guesses: Sequence[Labels], samples: int = 1000, seed: int = 0
+                       ) -> dict[str, list[float]]:
+    """95 % percentile intervals of the areas and kind macro-F1 over passages drawn with
+    replacement: how far a figure on this many passages can move by which passages were labelled."""
+    rng = np.random.default_rng(seed)
+    drawn: dict[str, list[float]] = {"areas_macro_f1": [], "kind_macro_f1": []}
+    for _ in range(samples):
+        rows = rng.integers(0, len(truth), len(truth))
+        figures = score([truth[i] for i in rows], [guesses[i] for i in rows]).summary()
+        for name, values in drawn.items():
+            values.append(figures[name])
+    return {name: [round(float(np.percentile(v, 2.5)), 3), round(float(np.percentile(v, 97.5)), 3)] for name, v in drawn.items()}
+
+
+def passage_summary(gold: Sequence[GoldPassage], tagged: Sequence[object], interval: bool = False) -> dict[str, object]:
     truth = [Labels(g.areas, g.kind) for g in gold]
     guesses = [Labels(tuple(t.areas), t.kind) for t in tagged]  # type: ignore[attr-defined]
     passages = score(truth, guesses).summary()
-    return {"areas_macro_f1": round(passages["areas_macro_f1"], 4), "areas_micro_f1": round(passages["areas_micro_f1"], 4),
-            "kind_macro_f1": round(passages["kind_macro_f1"], 4),
-            "no_area": sum(1 for t in tagged if not t.areas), "no_area_gold": sum(1 for g in gold if not g.areas)}  # type: ignore[attr-defined]
+    result: dict[str, object] = {
+        "areas_macro_f1": round(passages["areas_macro_f1"], 4), "areas_micro_f1": round(passages["areas_micro_f1"], 4),
+        "kind_macro_f1": round(passages["kind_macro_f1"], 4),
+        "no_area": sum(1 for t in tagged if not t.areas), "no_area_gold": sum(1 for g in gold if not g.areas)}  # type: ignore[attr-defined]
+    if interval:
+        result["interval_95"] = bootstrap_interval(truth, guesses)
+    return result
 
 
-def summary(gold: Sequence[GoldPassage], tagged: Sequence[object]) -> dict[str, float]:
-    passages = passage_summary(gold, tagged)
+def summary(gold: Sequence[GoldPassage], tagged: Sequence[object], interval: bool = False) -> dict[str, object]:
+    passages = passage_summary(gold, tagged, interval)
     sentence_truth, sentence_guesses = sentence_labels(gold, tagged)  # type: ignore[arg-type]
     sentences = score(sentence_truth, sentence_guesses).summary()
     return {
         "areas_macro_f1": passages["areas_macro_f1"],
         "kind_macro_f1": passages["kind_macro_f1"],
         "sentence_kind_macro_f1": round(sentences["kind_macro_f1"], 4),
+        **({"interval_95": passages["interval_95"]} if interval else {}),
     }
 
 
@@ -113,8 +136,8 @@ def run(folds: int = 5, harvested: bool = True, seed: int = 0, log: object = pri
             log(f"groep {number}/{folds}: {len(group)} rapporten, {len(gold)} passages: {summary(gold, tagged)}")  # type: ignore[operator]
     return {
         "reports": len(reports), "passages": len(gold_all), "folds": folds, "seed": seed, "harvested": harvested,
-        "trained": summary(gold_all, tagged_all), "rules": summary(gold_all, rules_all),
-        "author": {"passages": len(author_all), "trained": passage_summary(author_all, author_tagged),
+        "trained": summary(gold_all, tagged_all, interval=True), "rules": summary(gold_all, rules_all),
+        "author": {"passages": len(author_all), "trained": passage_summary(author_all, author_tagged, interval=True),
                    "rules": passage_summary(author_all, author_rules)} if author_all else None,
     }
 
@@ -132,13 +155,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run(args.folds, not args.no_harvested, args.seed, log=lambda line: print(line, file=sys.stderr))
     trained, rules = result["trained"], result["rules"]
     print(f"{result['reports']} rapporten, {result['passages']} passages, {result['folds']} groepen (seed {result['seed']})")
+    def line(name: str, ours: dict, theirs: dict) -> str:  # type: ignore[type-arg]
+        low_high = ours.get("interval_95", {}).get(name)
+        spread = f"  (95 %: {low_high[0]:.3f}–{low_high[1]:.3f})" if low_high else ""
+        def shown(value: float) -> str:
+            return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+        return f"{name:24} trained {shown(ours[name])}   regels {shown(theirs[name])}{spread}"
+
     for name in ("areas_macro_f1", "kind_macro_f1", "sentence_kind_macro_f1"):
-        print(f"{name:24} trained {trained[name]:.3f}   regels {rules[name]:.3f}")  # type: ignore[index]
+        print(line(name, trained, rules))  # type: ignore[arg-type]
     author = result["author"]
     if author:
         print(f"labels of the issue's author ({author['passages']} passages, out of fold):")  # type: ignore[index]
         for name in ("areas_macro_f1", "areas_micro_f1", "kind_macro_f1", "no_area"):
-            print(f"{name:24} trained {author['trained'][name]:.3f}   regels {author['rules'][name]:.3f}")  # type: ignore[index]
+            print(line(name, author["trained"], author["rules"]))  # type: ignore[index]
+    print("(95 %: bootstrap over the passages — differences between set-ups inside it are not shown to be real)")
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     return 0
