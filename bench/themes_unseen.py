@@ -9,7 +9,9 @@ held-out theme gold is cut from other reports. This trains a tagger (``tag_model
 shipped set-up) with every report that holds a finding of the given gold sets left out, and scores
 each gold set with it: the same grouping, settings and embedder as the app. ``--sentences`` also
 scores a tagger whose area heads learn from the labelled sentences (``TRAIN_ON_SENTENCES``), since
-themes read single finding sentences. Needs ``../shared``; a few minutes per tagger on 2 cores.
+themes read single finding sentences. ``--gold-readings`` also scores the grouping with the gold's
+own areas, and with its own kinds, in place of the tagger's reading of each finding: how much
+each reading costs. Needs ``../shared``; a few minutes per tagger on 2 cores.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from core.config import load_settings
 from pipeline import tag_model
 from pipeline.embed import load_embedder
-from pipeline.themes import DEFAULT_PARAMS
+from pipeline.themes import DEFAULT_PARAMS, FINDING_KINDS, Finding
 from wijkkennis.eval_themes import as_findings, evaluate, load_gold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +41,31 @@ def gold_reports(paths: list[Path]) -> set[str]:
     return files
 
 
+def gold_readings(path: Path) -> dict[str, tuple[list[int], str]]:
+    """Per gold id its labelled areas and kind (lines that carry them)."""
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {row["id"]: (list(row.get("areas") or []), row.get("kind", "")) for row in rows}
+
+
+def read_as_gold(findings: list[Finding], readings: dict[str, tuple[list[int], str]], what: str) -> list[Finding]:
+    """The findings with the gold's areas (``what="areas"``) or kinds (``"kinds"``) instead of the tagger's."""
+    result = []
+    for finding in findings:
+        areas, kind = readings.get(finding.finding_id, ([], ""))
+        if what == "areas":
+            result.append(replace(finding, area_scores=tuple(float(a in areas) for a in range(1, 11))))
+        elif kind in FINDING_KINDS:
+            result.append(replace(finding, kind=kind, kind_scores=tuple(float(k == kind) for k in FINDING_KINDS)))
+        else:
+            result.append(finding)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gold", nargs="*", type=Path, help="Theme gold sets (default: dev and check of eval/).")
     parser.add_argument("--sentences", action="store_true", help="Also a tagger whose area heads learn from labelled sentences.")
+    parser.add_argument("--gold-readings", action="store_true", help="Also score with the gold's own areas, and kinds, per finding.")
     parser.add_argument("--json", action="store_true", help="End with one line of JSON.")
     args = parser.parse_args(argv)
     paths = list(args.gold) or list(GOLDS)
@@ -67,12 +91,18 @@ def main(argv: list[str] | None = None) -> int:
                 tag_model.TRAIN_ON_SENTENCES = sentences
                 tagger, _ = tag_model.train(log=lambda *_: None, real_reports=labels, embed=cache.embed, analyse=cache.analyse)
                 for name, gold in golds.items():
-                    result = evaluate(gold, as_findings(gold, tagger, vectors[name]), vectors[name], DEFAULT_PARAMS)
-                    row = {"gold": name, "sentences": sentences, "n": result.n, "v_measure": round(result.v_measure, 4),
-                           "ari": round(result.ari, 4), "themes_found": result.themes_found}
-                    rows.append(row)
-                    print(f"{name:28} {'zinnen' if sentences else 'passages':9} V {row['v_measure']:.3f}  ARI {row['ari']:.3f}  "
-                          f"thema's {row['themes_found']}")
+                    findings = as_findings(gold, tagger, vectors[name])
+                    readings = {"tagger": findings}
+                    if args.gold_readings:
+                        labelled = gold_readings(paths[[p.stem for p in paths].index(name)])
+                        readings |= {f"gold-{what}": read_as_gold(findings, labelled, what) for what in ("areas", "kinds")}
+                    for reading, read in readings.items():
+                        result = evaluate(gold, read, vectors[name], DEFAULT_PARAMS)
+                        row = {"gold": name, "sentences": sentences, "reading": reading, "n": result.n,
+                               "v_measure": round(result.v_measure, 4), "ari": round(result.ari, 4), "themes_found": result.themes_found}
+                        rows.append(row)
+                        print(f"{name:28} {'zinnen' if sentences else 'passages':9} {reading:11} V {row['v_measure']:.3f}  "
+                              f"ARI {row['ari']:.3f}  thema's {row['themes_found']}")
         finally:
             tag_model.TRAIN_ON_SENTENCES = shipped
     if args.json:
