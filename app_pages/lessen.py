@@ -268,7 +268,9 @@ def finding_item(lesson: Lesson, finding: Finding, key: str) -> None:
         badge = " :violet-badge[vastgezet citaat]" if finding.finding_id == lesson.pinned else ""
         title = f" · {ui.plain_markdown(finding.title)}" if finding.title else ""
         place = f"{finding.gemeente or 'landelijk'} {finding.year or ''}".strip()
-        st.markdown(f"**{ui.plain_markdown(place)}**{title}{badge}")
+        # A finding the tagger read as another kind than its theme's (it joined on its subject) says so.
+        other = f" {ui.kind_badge(finding.kind)}" if finding.kind and finding.kind != lesson.kind else ""
+        st.markdown(f"**{ui.plain_markdown(place)}**{title}{other}{badge}")
         st.markdown(ui.plain_markdown(ui.one_line(finding.text)))
         st.caption(f"{finding.file}, pagina {finding.page}")  # as on Zoeken
         columns = st.columns([2, 1, 1] if name else [1])

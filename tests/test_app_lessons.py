@@ -8,6 +8,7 @@ The demo corpus is five reports; the themes are computed with a looser cut than 
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import time
@@ -162,6 +163,22 @@ def test_an_opened_card_lists_its_findings_with_source_pages_and_a_link_to_zoeke
     assert any(f"{len(passages)} passages van dit thema" in m.value for m in at.markdown)
     page_of = {f.passage_id: f"{f.file}, pagina {f.page}" for f in lesson.findings}
     assert sorted(s.split(" · ")[0] for s in sources(at)) == sorted(page_of[pid] for pid in passages)
+
+
+def test_a_finding_read_as_another_kind_than_its_theme_says_so(edit_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lesson = book_of(edit_dir).lessons[0]
+    assert len(lesson.findings) >= 2 and all(f.kind == lesson.kind for f in lesson.findings[:2])
+    other = next(k for k in ("knelpunt", "succesfactor", "aanbeveling") if k != lesson.kind)
+    cache = next((edit_dir / "themes").glob("themes-g*.json"))
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    for finding in data["findings"]:  # as if the tagger had read the second finding as another kind
+        if finding["finding_id"] == lesson.findings[1].finding_id:
+            finding["kind"] = other
+    cache.write_text(json.dumps(data), encoding="utf-8")
+    at = open_card(start(edit_dir, monkeypatch, page=LESSEN), lesson.theme_id)
+    headers = [m.value for m in at.markdown if m.value.startswith("**") and "thema's**" not in m.value]  # the findings' headers
+    mine = ui.kind_badge(other)
+    assert mine in headers[1] and not any(ui.kind_badge(k) in headers[0] for k in ("knelpunt", "succesfactor", "aanbeveling"))
 
 
 def test_lessons_report_downloads_as_docx_and_pdf_with_every_cited_page(
