@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 from dataclasses import replace
 from pathlib import Path
 
+from bench.themes_unseen import gold_readings, read_as_gold
 from core.config import load_settings
 from pipeline.embed import load_embedder
 from pipeline.tag import load_tagger
@@ -35,10 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     vectors = load_embedder(settings.embedder).embed_passages([g.text for g in gold])
     findings = as_findings(gold, load_tagger(settings.tagger), vectors)
     if args.gold_kinds:
-        lines = Path(args.gold).read_text(encoding="utf-8").splitlines()
-        raw = {json.loads(line)["id"]: json.loads(line) for line in lines if line.strip()}
-        findings = [replace(f, kind=raw[f.finding_id].get("kind", f.kind), areas=tuple(raw[f.finding_id].get("areas", f.areas)),
-                            kind_scores=(), area_scores=()) for f in findings]  # the gold's, as one-hot
+        readings = gold_readings(Path(args.gold))
+        findings = read_as_gold(read_as_gold(findings, readings, "areas"), readings, "kinds")
     base_v, base_ari = baseline(gold)
     print(f"{len(gold)} texts, {len({g.theme for g in gold if g.theme})} gold themes; baseline V {base_v:.3f} ARI {base_ari:.3f}")
     grid = [DEFAULT_PARAMS]

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from core.config import load_settings
+from core.gold import read_lines
 from pipeline import tag_model
 from pipeline.embed import load_embedder
 from pipeline.themes import DEFAULT_PARAMS, FINDING_KINDS, Finding
@@ -32,19 +33,18 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDS = (ROOT / "eval" / "themes_dev_evaluaties.jsonl", ROOT / "eval" / "themes_check_evaluaties.jsonl")
 
 
+def _rows(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in read_lines(path) if line.strip()]
+
+
 def gold_reports(paths: list[Path]) -> set[str]:
     """The report files (``texts/<report>.txt``) the gold sets point into."""
-    files = set()
-    for path in paths:
-        rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-        files.update(row["file"] for row in rows if "file" in row)
-    return files
+    return {row["file"] for path in paths for row in _rows(path) if "file" in row}
 
 
 def gold_readings(path: Path) -> dict[str, tuple[list[int], str]]:
     """Per gold id its labelled areas and kind (lines that carry them)."""
-    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return {row["id"]: (list(row.get("areas") or []), row.get("kind", "")) for row in rows}
+    return {row["id"]: (list(row.get("areas") or []), row.get("kind", "")) for row in _rows(path)}
 
 
 def read_as_gold(findings: list[Finding], readings: dict[str, tuple[list[int], str]], what: str) -> list[Finding]:
@@ -73,11 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         print("fout: training/real_reports/labels.jsonl ontbreekt")
         return 2
     left_out = gold_reports(paths)
-    lines = [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    kept = {line["file"] for line in lines if line["split"] == "train" and line["file"] not in left_out}
+    lines = _rows(tag_model.REAL_REPORTS)
+    kept = tag_model.train_reports(tag_model.REAL_REPORTS) - left_out
     print(f"{len(left_out)} rapporten met gold-bevindingen weggelaten; {len(kept)} echte trainrapporten over")
     embedder = load_embedder(load_settings().embedder)
     golds = {path.stem: load_gold(path, None)[0] for path in paths}
+    labelled = {path.stem: gold_readings(path) for path in paths} if args.gold_readings else {}
     vectors = {name: embedder.embed_passages([g.text for g in gold]) for name, gold in golds.items()}
     cache = tag_model.FeatureCache()
     rows = []
@@ -93,9 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                 for name, gold in golds.items():
                     findings = as_findings(gold, tagger, vectors[name])
                     readings = {"tagger": findings}
-                    if args.gold_readings:
-                        labelled = gold_readings(paths[[p.stem for p in paths].index(name)])
-                        readings |= {f"gold-{what}": read_as_gold(findings, labelled, what) for what in ("areas", "kinds")}
+                    if name in labelled:
+                        readings |= {f"gold-{what}": read_as_gold(findings, labelled[name], what) for what in ("areas", "kinds")}
                     for reading, read in readings.items():
                         result = evaluate(gold, read, vectors[name], DEFAULT_PARAMS)
                         row = {"gold": name, "sentences": sentences, "reading": reading, "n": result.n,

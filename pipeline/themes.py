@@ -182,7 +182,7 @@ def _term_matrix(lemmas: Sequence[Sequence[str]], lexical: str = "word") -> Any:
 def similarity(vectors: np.ndarray, terms: Any, areas: np.ndarray, params: ThemeParams,
                kinds: np.ndarray | None = None) -> np.ndarray:
     """The mixed similarity of every pair: e5 cosine, lemma TF-IDF cosine, area overlap and kind
-    overlap (``kinds``: rows of ``_kind_matrix``), weighted
+    overlap (``areas``, ``kinds``: rows of ``_sharpened`` probabilities), weighted
     (1 - term_weight - area_weight - kind_weight) : term_weight : area_weight : kind_weight."""
     kind_weight = params.kind_weight if kinds is not None else 0.0
     dense_weight = 1.0 - params.term_weight - params.area_weight - kind_weight
@@ -197,16 +197,15 @@ def similarity(vectors: np.ndarray, terms: Any, areas: np.ndarray, params: Theme
 
 
 def _area_matrix(findings: Sequence[Finding]) -> np.ndarray:
-    """Per finding its squared area probabilities (sharpened, so the leading areas count), or
-    its decided areas when it has no probabilities; L2-normalised rows."""
+    """Per finding its area probabilities, or its decided areas when it has no probabilities,
+    sharpened (``_sharpened``)."""
     matrix = np.zeros((len(findings), 10), dtype=np.float32)
     for row, finding in enumerate(findings):
         if finding.area_scores:
-            matrix[row] = np.asarray(finding.area_scores, dtype=np.float32) ** 2
+            matrix[row] = finding.area_scores
         for area in () if finding.area_scores else finding.areas:
             matrix[row, area - 1] = 1.0
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-12)
+    return _sharpened(matrix)
 
 
 def kind_probabilities(findings: Sequence[Finding]) -> np.ndarray:
@@ -238,8 +237,9 @@ def _kind_pure(labels: np.ndarray, kinds: np.ndarray, floor: float) -> np.ndarra
         if len(rows) < 2:
             continue
         leaving = rows[kinds[rows, int(np.argmax(kinds[rows].sum(axis=0)))] < floor]
-        for kind in np.unique(np.argmax(kinds[leaving], axis=1)) if len(leaving) else ():
-            result[leaving[np.argmax(kinds[leaving], axis=1) == kind]] = next_label
+        own = np.argmax(kinds[leaving], axis=1)
+        for kind in np.unique(own):
+            result[leaving[own == kind]] = next_label
             next_label += 1
     return result
 
@@ -323,7 +323,8 @@ def reads_findings(tagger: Any) -> bool:
 def annotate(findings: Sequence[Finding], tagger: Any, vectors: np.ndarray | None = None) -> list[Finding]:
     """Each finding with its kind and area probabilities read from its own text by the trained
     tagger: the kind is the most probable of the three finding kinds (a finding is never a
-    "beschrijving"), ``kind_scores`` their probabilities renormalised over the three. ``vectors``: the tagger's e5 vectors of the texts, when already computed.
+    "beschrijving"), ``kind_scores`` their probabilities renormalised over the three.
+    ``vectors``: the tagger's e5 vectors of the texts, when already computed.
     A tagger without probabilities (the rule tagger) leaves the findings as they are."""
     from dataclasses import replace
 
@@ -364,7 +365,8 @@ def group_findings(findings: Sequence[Finding], vectors: np.ndarray, params: The
         surface.setdefault(lemma, Counter())[form] += 1
     terms = _term_matrix(lemmas, params.lexical)
     features = _centered(vectors) if params.center else vectors
-    labels = cluster(features, terms, _area_matrix(findings), [f.kind for f in findings], params, kind_probabilities(findings))
+    kinds = kind_probabilities(findings)
+    labels = cluster(features, terms, _area_matrix(findings), [f.kind for f in findings], params, kinds)
     groups: list[np.ndarray] = []
     for label in np.unique(labels):
         rows = np.flatnonzero(labels == label)
@@ -377,7 +379,7 @@ def group_findings(findings: Sequence[Finding], vectors: np.ndarray, params: The
     rest = np.flatnonzero(~themed)
     labels_terms = ctfidf_terms([[lemmas[r] for r in rows] for rows in groups] + [[lemmas[r] for r in rest]])
     shown = [[surface[t].most_common(1)[0][0] for t in group_terms] for group_terms in labels_terms]
-    themes = [_theme(findings, vectors, rows, terms_) for rows, terms_ in zip(groups, shown, strict=False)]
+    themes = [_theme(findings, vectors, kinds, rows, terms_) for rows, terms_ in zip(groups, shown, strict=False)]
     themes.sort(key=lambda t: (-t.n_gemeenten, -t.n_reports, -len(t.finding_ids), t.theme_id))
     return themes, [findings[r].finding_id for r in rest]
 
@@ -394,13 +396,14 @@ def theme_areas(members: Sequence[Finding]) -> tuple[int, ...]:
     return tuple(a for a, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])) if n >= AREA_SHARE * len(members))
 
 
-def _theme(findings: Sequence[Finding], vectors: np.ndarray, rows: np.ndarray, terms: list[str]) -> Theme:
+def _theme(findings: Sequence[Finding], vectors: np.ndarray, kinds: np.ndarray, rows: np.ndarray, terms: list[str]) -> Theme:
+    """``kinds``: ``kind_probabilities`` of ``findings``."""
     centroid = vectors[rows].mean(axis=0)
     centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
     order = rows[np.argsort(-(vectors[rows] @ centroid), kind="stable")]
     members = [findings[r] for r in order]
     areas = theme_areas(members)
-    kind = FINDING_KINDS[int(np.argmax(kind_probabilities(members).sum(axis=0)))]
+    kind = FINDING_KINDS[int(np.argmax(kinds[rows].sum(axis=0)))]
     # The label is the most central finding of the theme's own kind (a finding of uncertain kind
     # may sit in the theme, but an aanbevelingen theme is not labelled with a knelpunt).
     lead = next((f for f in members if f.kind == kind), members[0])
