@@ -11,7 +11,8 @@ each gold set with it: the same grouping, settings and embedder as the app. ``--
 scores a tagger whose area heads learn from the labelled sentences (``TRAIN_ON_SENTENCES``), since
 themes read single finding sentences. ``--gold-readings`` also scores the grouping with the gold's
 own areas, and with its own kinds, in place of the tagger's reading of each finding: how much
-each reading costs. Needs ``../shared``; a few minutes per tagger on 2 cores.
+each reading costs. ``--similarity-embedder`` groups with another embedder's vectors (the tagger
+still reads the findings with the app's). Needs ``../shared``; a few minutes per tagger on 2 cores.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("gold", nargs="*", type=Path, help="Theme gold sets (default: dev and check of eval/).")
     parser.add_argument("--sentences", action="store_true", help="Also a tagger whose area heads learn from labelled sentences.")
     parser.add_argument("--gold-readings", action="store_true", help="Also score with the gold's own areas, and kinds, per finding.")
+    parser.add_argument("--similarity-embedder", default="",
+                        help="Group with this embedder's vectors (e.g. use-multilingual-v3) instead of the app's; the tagger still reads with the app's.")
     parser.add_argument("--json", action="store_true", help="End with one line of JSON.")
     args = parser.parse_args(argv)
     paths = list(args.gold) or list(GOLDS)
@@ -80,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     golds = {path.stem: load_gold(path, None)[0] for path in paths}
     labelled = {path.stem: gold_readings(path) for path in paths} if args.gold_readings else {}
     vectors = {name: embedder.embed_passages([g.text for g in gold]) for name, gold in golds.items()}
+    grouping = load_embedder(args.similarity_embedder) if args.similarity_embedder else embedder
+    similar = {name: grouping.embed_passages([g.text for g in gold]) for name, gold in golds.items()} if grouping is not embedder else vectors
     cache = tag_model.FeatureCache()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -97,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                     if name in labelled:
                         readings |= {f"gold-{what}": read_as_gold(findings, labelled[name], what) for what in ("areas", "kinds")}
                     for reading, read in readings.items():
-                        result = evaluate(gold, read, vectors[name], DEFAULT_PARAMS)
+                        result = evaluate(gold, read, similar[name], DEFAULT_PARAMS)
                         row = {"gold": name, "sentences": sentences, "reading": reading, "n": result.n,
                                "v_measure": round(result.v_measure, 4), "ari": round(result.ari, 4), "themes_found": result.themes_found}
                         rows.append(row)
