@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,14 +54,21 @@ Unit = tuple[str, tuple[int, ...], str, float]  # text, areas, kind, weight
 Predict = Callable[[Sequence[str]], np.ndarray]  # rows: 4 kind probabilities, then 10 area probabilities
 
 
-def units_of(labels: Path, kept: Callable[[str], bool]) -> list[Unit]:
-    """Training units: the training files plus the passages and sentences of the real reports in ``kept``."""
-    lines = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()]
+@contextmanager
+def split_by_report(train: Callable[[str], bool]) -> Iterator[Path]:
+    """``training/real_reports/labels.jsonl`` with the reports for which ``train`` holds as "train",
+    the others as "dev", in a temporary file."""
+    lines = [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as folder:
-        split = Path(folder) / "labels.jsonl"
-        split.write_text("".join(json.dumps({**line, "split": "train" if kept(line["file"]) else "dev"}) + "\n" for line in lines),
-                         encoding="utf-8")
-        train = load_labelled([*tag_model.training_files(), split], split="train")
+        labels = Path(folder) / "labels.jsonl"
+        labels.write_text("".join(json.dumps({**line, "split": "train" if train(line["file"]) else "dev"}) + "\n" for line in lines),
+                          encoding="utf-8")
+        yield labels
+
+
+def units_of(labels: Path) -> list[Unit]:
+    """Training units: the training files plus the passages and sentences of ``labels``' train reports."""
+    train = load_labelled([*tag_model.training_files(), labels], split="train")
     units = [(p.text, p.areas, p.kind, tag_model.REAL_WEIGHT if p.source not in ("", "synthetic") else 1.0) for p in train.passages]
     units += [(s.text, s.areas, s.kind, 1.0) for s in train.sentences]
     return [u for u in units if u[2] in KINDS]
@@ -139,13 +148,9 @@ def folds(run: Sequence[int], epochs: int, log: Callable[[str], None], predictio
     for number, group in enumerate(folds_of(reports, 5, 0), start=1):
         if number not in run:
             continue
-        predict = fine_tune(units_of(tag_model.REAL_REPORTS, lambda report, group=group: report not in group), epochs,
-                            log=lambda line, number=number: log(f"groep {number}: {line}"))
-        with tempfile.TemporaryDirectory() as folder:
-            labels = Path(folder) / "labels.jsonl"
-            labels.write_text("".join(json.dumps({**line, "split": "dev" if line["file"] in group else "train"}) + "\n" for line in lines),
-                              encoding="utf-8")
-            dev = load_labelled(labels, split="dev")
+        with split_by_report(lambda report, group=group: report not in group) as labels:
+            units, dev = units_of(labels), load_labelled(labels, split="dev")
+        predict = fine_tune(units, epochs, log=lambda line, number=number: log(f"groep {number}: {line}"))
         for name, gold in (("passages", dev.passages), ("sentences", dev.sentences), ("author", author_labels(set(group)))):
             probabilities = predict([g.text for g in gold])
             sets[name][0].extend(g.kind for g in gold)
@@ -170,13 +175,10 @@ def themes(epochs: int, log: Callable[[str], None]) -> list[dict[str, object]]:
 
     left_out = gold_reports(list(GOLDS))
     kept = tag_model.train_reports(tag_model.REAL_REPORTS) - left_out
-    predict = fine_tune(units_of(tag_model.REAL_REPORTS, lambda report: report in kept), epochs, log=log)
-    lines = [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    with tempfile.TemporaryDirectory() as folder:
-        labels = Path(folder) / "labels.jsonl"
-        labels.write_text("".join(json.dumps({**line, "split": "train" if line["file"] in kept else "dev"}) + "\n" for line in lines),
-                          encoding="utf-8")
+    with split_by_report(lambda report: report in kept) as labels:
+        units = units_of(labels)
         tagger, _ = tag_model.train(log=lambda *_: None, real_reports=labels)
+    predict = fine_tune(units, epochs, log=log)
     embedder = load_embedder(load_settings().embedder)
     columns = [KINDS.index(k) for k in FINDING_KINDS]
     rows = []
@@ -216,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     import torch
 
-    torch.set_num_threads(max(1, len(__import__("os").sched_getaffinity(0))))
+    torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     result: object = themes(args.epochs, log) if args.themes else folds([int(x) for x in args.folds_run.split(",")], args.epochs, log,
                                                                                 args.predictions)
