@@ -70,6 +70,7 @@ def test_lessen_opens_with_theme_cards_and_source_pages(page: Any, lessons_app: 
     page.get_by_text("gedeeld door").first.wait_for()
     expect(page.get_by_role("heading", name="Lessen")).to_be_visible()
     cards = page.locator("[data-testid='stCaptionContainer']").filter(has_text="gedeeld door")
+    cards.nth(4).wait_for()  # the page may still be rendering its cards after the first one shows
     assert cards.count() >= 5
     counts = [int(t.split("gedeeld door ")[1].split(" ")[0]) for t in cards.all_inner_texts()]
     assert counts == sorted(counts, reverse=True), "most widely shared first"
