@@ -155,6 +155,14 @@ def run(folds: int = 5, harvested: bool = True, seed: int = 0, log: object = pri
     }
 
 
+def real_reports_missing() -> bool:
+    """True (with a message) when ``../shared/corpus/evaluaties`` is not there to measure on."""
+    if tag_model.REAL_REPORTS.is_file() and load_labelled(tag_model.REAL_REPORTS).passages:
+        return False
+    print("fout: ../shared/corpus/evaluaties ontbreekt; deze meting heeft de echte rapporten nodig", file=sys.stderr)
+    return True
+
+
 def figure_line(name: str, trained: dict, rules: dict) -> str:  # type: ignore[type-arg]
     """One printed figure: trained beside the rules, with the trained figure's 95 % interval."""
     low_high = trained.get("interval_95", {}).get(name)
@@ -178,8 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.train_share <= 1:
         parser.error("--train-share moet tussen 0 en 1 liggen")
-    if not tag_model.REAL_REPORTS.is_file() or not load_labelled(tag_model.REAL_REPORTS).passages:
-        print("fout: ../shared/corpus/evaluaties ontbreekt; deze meting heeft de echte rapporten nodig", file=sys.stderr)
+    if real_reports_missing():
         return 2
     result = run(args.folds, not args.no_harvested, args.seed, log=lambda line: print(line, file=sys.stderr),
                  train_share=args.train_share, share_seed=args.share_seed)

@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.tagging_cv import folds_of  # noqa: E402
-from core.metrics import Labels, score  # noqa: E402
+from bench.tagging_cv import folds_of, real_reports_missing  # noqa: E402
+from core.metrics import GoldPassage, Labels, score  # noqa: E402
 from core.taxonomy import KINDS  # noqa: E402
 from pipeline import tag_model  # noqa: E402
 from pipeline.training_data import author_labels, load_labelled  # noqa: E402
@@ -141,26 +141,40 @@ def kind_f1(gold_kinds: Sequence[str], probabilities: np.ndarray) -> float:
     return round(score(truth, guesses).summary()["kind_macro_f1"], 4)
 
 
-def folds(run: Sequence[int], epochs: int, log: Callable[[str], None], predictions: Path | None = None) -> dict[str, object]:
+def report_folds(run: Sequence[int]) -> Iterator[tuple[int, list[str], Path]]:
+    """The report folds of ``bench/tagging_cv.py`` (five, seed 0) that ``run`` names: the fold's
+    number, its reports, and the real-report labels with those reports as "dev" (a temporary file,
+    gone when the next fold comes)."""
     lines = [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
     reports = sorted({line["file"] for line in lines})
-    sets: dict[str, tuple[list[str], list[np.ndarray]]] = {"passages": ([], []), "sentences": ([], []), "author": ([], [])}
     for number, group in enumerate(folds_of(reports, 5, 0), start=1):
-        if number not in run:
-            continue
-        with split_by_report(lambda report, group=group: report not in group) as labels:
-            units, dev = units_of(labels), load_labelled(labels, split="dev")
+        if number in run:
+            with split_by_report(lambda report, group=group: report not in group) as labels:
+                yield number, group, labels
+
+
+def append_predictions(path: Path | None, fold: int, name: str, gold: Sequence[GoldPassage], probabilities: np.ndarray) -> None:
+    """Per unit, as each fold ends (a long run keeps what it has done): gold labels and the kind
+    probabilities (``KINDS`` order), then the area probabilities when there are any."""
+    if path is None:
+        return
+    with path.open("a", encoding="utf-8") as out:
+        out.writelines(json.dumps({"fold": fold, "set": name, "id": g.id, "kind": g.kind, "areas": list(g.areas),
+                                   "kind_p": [round(float(x), 4) for x in p[: len(KINDS)]],
+                                   **({"area_p": [round(float(x), 4) for x in p[len(KINDS):]]} if len(p) > len(KINDS) else {})}) + "\n"
+                       for g, p in zip(gold, probabilities, strict=True))
+
+
+def folds(run: Sequence[int], epochs: int, log: Callable[[str], None], predictions: Path | None = None) -> dict[str, object]:
+    sets: dict[str, tuple[list[str], list[np.ndarray]]] = {"passages": ([], []), "sentences": ([], []), "author": ([], [])}
+    for number, group, labels in report_folds(run):
+        units, dev = units_of(labels), load_labelled(labels, split="dev")
         predict = fine_tune(units, epochs, log=lambda line, number=number: log(f"groep {number}: {line}"))
         for name, gold in (("passages", dev.passages), ("sentences", dev.sentences), ("author", author_labels(set(group)))):
             probabilities = predict([g.text for g in gold])
             sets[name][0].extend(g.kind for g in gold)
             sets[name][1].extend(probabilities)
-            if predictions is not None:  # per unit, as each fold ends: a long run keeps what it has done
-                with predictions.open("a", encoding="utf-8") as out:
-                    out.writelines(json.dumps({"fold": number, "set": name, "id": g.id, "kind": g.kind, "areas": list(g.areas),
-                                               "kind_p": [round(float(x), 4) for x in p[: len(KINDS)]],
-                                               "area_p": [round(float(x), 4) for x in p[len(KINDS):]]}) + "\n"
-                                   for g, p in zip(gold, probabilities, strict=True))
+            append_predictions(predictions, number, name, gold, probabilities)
     return {"folds": list(run), "epochs": epochs,
             **{f"{name}_kind_macro_f1": kind_f1(kinds, np.array(p)) for name, (kinds, p) in sets.items() if kinds},
             **{f"n_{name}": len(kinds) for name, (kinds, _) in sets.items()}}
@@ -213,8 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--predictions", type=Path, help="Append each fold's per-unit probabilities to this JSONL file.")
     parser.add_argument("--json", action="store_true", help="End with one line of JSON.")
     args = parser.parse_args(argv)
-    if not tag_model.REAL_REPORTS.is_file() or not load_labelled(tag_model.REAL_REPORTS).passages:
-        print("fout: ../shared/corpus/evaluaties ontbreekt; deze meting heeft de echte rapporten nodig", file=sys.stderr)
+    if real_reports_missing():
         return 2
     import torch
 
