@@ -34,7 +34,7 @@ import json
 import random
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -50,15 +50,18 @@ from pipeline.training_data import author_labels, load_labelled  # noqa: E402
 
 
 class VectorCache:
-    """e5 vectors by text, computed once for all folds."""
+    """Vectors by text, computed once for all folds: ``embed``'s (default the tagger's e5 vectors)."""
 
-    def __init__(self) -> None:
+    def __init__(self, embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> None:
+        self.embed = embed or tag_model.TrainedTagger.embed
         self.vectors: dict[str, np.ndarray] = {}
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return self.embed([])
         missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
         if missing:
-            self.vectors.update(zip(missing, tag_model.TrainedTagger.embed(missing), strict=True))
+            self.vectors.update(zip(missing, self.embed(missing), strict=True))
         return np.stack([self.vectors[t] for t in texts])
 
 

@@ -47,11 +47,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.tagging_cv import passage_summary, real_reports_missing, summary  # noqa: E402
+from bench.tagging_cv import VectorCache, passage_summary, real_reports_missing, summary  # noqa: E402
 from bench.tagging_finetune import Unit, append_predictions, kind_f1, report_folds, units_of  # noqa: E402
 from core.metrics import predict  # noqa: E402
 from core.taxonomy import KINDS  # noqa: E402
 from pipeline import tag_model  # noqa: E402
+from pipeline.e5_openvino import normalise  # noqa: E402
 from pipeline.training_data import author_labels, load_labelled  # noqa: E402
 
 BATCH = 16
@@ -109,36 +110,33 @@ def tune(units: Sequence[Unit], steps: int, pairs: str = "kinds", seed: int = 0,
     (``pairs="kinds"``: a pair is positive when both have the same kind) or areas (``"areas"``,
     SetFit's multi-label pairs over the units with an area: positive when they share one); the
     tuned body's L2-normalised vectors of texts (all tokens up to 512)."""
-    from datasets import Dataset
-    from setfit import SetFitModel, Trainer, TrainingArguments
-    from sklearn.linear_model import LogisticRegression
-
-    body = e5_body()
-    model = SetFitModel(model_body=body, model_head=LogisticRegression(), multi_target_strategy="one-vs-rest" if pairs == "areas" else None)
-    arguments = TrainingArguments(batch_size=BATCH, num_epochs=1, max_steps=steps, body_learning_rate=LEARNING_RATE, seed=seed,
-                                  save_strategy="no", report_to="none", show_progress_bar=False, logging_steps=max(1, steps // 5))
     if pairs == "areas":
         chosen = [u for u in units if u[1]]
         texts, labels = [u[0] for u in chosen], [[int(a in u[1]) for a in tag_model.AREA_LIST] for u in chosen]
     else:
         texts, labels = [u[0] for u in units], [KINDS.index(u[2]) for u in units]
-    if steps > 0:  # 0: the body as it is, the control
+    body = e5_body()
+    if steps > 0:  # 0: the body as it is, the control (needs no setfit)
+        from datasets import Dataset
+        from setfit import SetFitModel, Trainer, TrainingArguments
+        from sklearn.linear_model import LogisticRegression
+
+        model = SetFitModel(model_body=body, model_head=LogisticRegression(),  # the head is fitted in ``folds``, with weights
+                            multi_target_strategy="one-vs-rest" if pairs == "areas" else None)
+        arguments = TrainingArguments(batch_size=BATCH, num_epochs=1, max_steps=steps, body_learning_rate=LEARNING_RATE, seed=seed,
+                                      save_strategy="no", report_to="none", show_progress_bar=False, logging_steps=max(1, steps // 5))
         trainer = Trainer(model=model, args=arguments, train_dataset=Dataset.from_dict({"text": texts, "label": labels}))
         trainer.train_embeddings(texts, labels, args=arguments)
         log(f"contrastief op {pairs}: {steps} × {BATCH} paren")
     body.eval()
     body[0].max_tokens = 512
-    cache: dict[str, np.ndarray] = {}
 
-    def encode(batch: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in batch if t not in cache))
-        if missing:
-            vectors = body.encode(missing, batch_size=32, convert_to_numpy=True, show_progress_bar=False)
-            vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            cache.update(zip(missing, vectors.astype(np.float32), strict=True))
-        return np.stack([cache[t] for t in batch]) if batch else np.zeros((0, 384), dtype=np.float32)
+    def embed(batch: Sequence[str]) -> np.ndarray:
+        if not batch:
+            return np.zeros((0, body[0].get_embedding_dimension()), dtype=np.float32)
+        return normalise(body.encode(list(batch), batch_size=32, convert_to_numpy=True, show_progress_bar=False))
 
-    return encode
+    return VectorCache(embed)
 
 
 @contextmanager

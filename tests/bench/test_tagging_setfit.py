@@ -19,11 +19,16 @@ TEXTS = [
 ]
 
 
-def test_the_body_gives_the_vectors_of_the_default_embedders_torch_path() -> None:
+@pytest.fixture(scope="module")
+def body():  # type: ignore[no-untyped-def]
     from bench.tagging_setfit import e5_body
+
+    return e5_body(max_tokens=512)
+
+
+def test_the_body_gives_the_vectors_of_the_default_embedders_torch_path(body) -> None:  # type: ignore[no-untyped-def]
     from pipeline.e5_openvino import TorchE5Embedder
 
-    body = e5_body(max_tokens=512)
     ours = body.encode(TEXTS, convert_to_numpy=True)
     ours = ours / np.linalg.norm(ours, axis=1, keepdims=True)
     reference = TorchE5Embedder("cpu").embed_passages(TEXTS)
@@ -31,11 +36,12 @@ def test_the_body_gives_the_vectors_of_the_default_embedders_torch_path() -> Non
     assert not any(p.requires_grad for p in body[0].auto_model.embeddings.word_embeddings.parameters())
 
 
-def test_short_texts_keep_one_end_token_and_long_ones_are_cut_to_the_limit() -> None:
-    from bench.tagging_setfit import e5_body
-
-    body = e5_body(max_tokens=16)
-    features = body[0].preprocess(["Het wijkteam.", TEXTS[2]])
+def test_short_texts_keep_one_end_token_and_long_ones_are_cut_to_the_limit(body) -> None:  # type: ignore[no-untyped-def]
+    body[0].max_tokens = 16
+    try:
+        features = body[0].preprocess(["Het wijkteam.", TEXTS[2]])
+    finally:
+        body[0].max_tokens = 512
     ids, mask = features["input_ids"], features["attention_mask"]
     lengths = mask.sum(dim=1).tolist()
     assert lengths[1] == 16 and lengths[0] < 16
