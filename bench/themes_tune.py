@@ -2,7 +2,8 @@
 
 Tags and embeds the gold texts once (as ``wijkkennis eval themes`` does), then scores the default
 ``ThemeParams`` and, with ``--grid``, a grid of distance thresholds and similarity weights, with
-V-measure, ARI and the number of themes (at most one per three texts). Tune on the dev gold only;
+V-measure, ARI and the number of themes (at most one per three texts); ``--hdbscan`` adds
+scikit-learn's HDBSCAN on the same mixed distances in place of the agglomerative cut. Tune on the dev gold only;
 the check gold is for the figure you report.
 """
 
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gold")
     parser.add_argument("--grid", action="store_true", help="Search distance × weights × centering × kinds apart or weighed.")
+    parser.add_argument("--hdbscan", action="store_true",
+                        help="Also scikit-learn's HDBSCAN on the same distances (min size × min samples × leaf/eom).")
     parser.add_argument("--gold-kinds", action="store_true", help="Use the gold's own kinds and areas (upper bound for the tagger).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -49,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             if w + a + kw < 0.95 and not (k and kw)
             and not (w == 0.0 and lex == "char")
         ]
+    if args.hdbscan:
+        grid += [replace(DEFAULT_PARAMS, clusterer="hdbscan", min_size=size, min_samples=samples, selection=selection)
+                 for size, samples, selection in itertools.product((2, 3, 4), (1, 2, 3), ("leaf", "eom"))]
     rows = []
     for params in grid:
         themes, _ = group_findings(findings, vectors, params)
@@ -58,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     limit = len(gold) / 3
     for _, params, scores, n in rows[:25] if args.grid else rows:
         flag = "" if n <= limit else "  (te veel thema's)"
-        print(f"V {scores['v_measure']:.3f} ARI {scores['ari']:.3f} themes {n:3d}  d={params.distance} w={params.term_weight} "
+        how = (f"hdbscan min_size={params.min_size} min_samples={params.min_samples} {params.selection}"
+               if params.clusterer == "hdbscan" else f"d={params.distance}")
+        print(f"V {scores['v_measure']:.3f} ARI {scores['ari']:.3f} themes {n:3d}  {how} w={params.term_weight} "
               f"a={params.area_weight} k={params.kind_weight} center={params.center} lex={params.lexical} by_kind={params.by_kind}{flag}")
     return 0
 

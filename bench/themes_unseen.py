@@ -12,7 +12,8 @@ scores a tagger whose area heads learn from the labelled sentences (``TRAIN_ON_S
 themes read single finding sentences. ``--gold-readings`` also scores the grouping with the gold's
 own areas, and with its own kinds, in place of the tagger's reading of each finding: how much
 each reading costs. ``--similarity-embedder`` groups with another embedder's vectors (the tagger
-still reads the findings with the app's). Needs ``../shared``; a few minutes per tagger on 2 cores.
+still reads the findings with the app's); ``--param clusterer=hdbscan`` (repeatable) changes a
+setting of the grouping. Needs ``../shared``; a few minutes per tagger on 2 cores.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from core.config import load_settings
 from core.gold import read_lines
 from pipeline import tag_model
 from pipeline.embed import load_embedder
-from pipeline.themes import DEFAULT_PARAMS, FINDING_KINDS, Finding
+from pipeline.themes import DEFAULT_PARAMS, FINDING_KINDS, Finding, ThemeParams
 from wijkkennis.eval_themes import as_findings, evaluate, load_gold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,17 @@ def read_as_gold(findings: list[Finding], readings: dict[str, tuple[list[int], s
     return result
 
 
+def theme_params(changes: list[str]) -> ThemeParams:
+    """``DEFAULT_PARAMS`` with ``NAME=VALUE`` changes, each value read as its field's type."""
+    params = DEFAULT_PARAMS
+    for change in changes:
+        name, _, value = change.partition("=")
+        current = getattr(params, name)  # an unknown name stops the run here
+        typed = value.lower() in ("1", "true", "yes") if isinstance(current, bool) else type(current)(value)
+        params = replace(params, **{name: typed})
+    return params
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gold", nargs="*", type=Path, help="Theme gold sets (default: dev and check of eval/).")
@@ -69,9 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold-readings", action="store_true", help="Also score with the gold's own areas, and kinds, per finding.")
     parser.add_argument("--similarity-embedder", default="",
                         help="Group with this embedder's vectors (e.g. use-multilingual-v3) instead of the app's; the tagger still reads with the app's.")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="Group with this ThemeParams field changed (e.g. clusterer=hdbscan); repeatable.")
     parser.add_argument("--json", action="store_true", help="End with one line of JSON.")
     args = parser.parse_args(argv)
     paths = list(args.gold) or list(GOLDS)
+    params = theme_params(args.param)
     if not tag_model.REAL_REPORTS.is_file():
         print("fout: training/real_reports/labels.jsonl ontbreekt")
         return 2
@@ -102,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                     if name in labelled:
                         readings |= {f"gold-{what}": read_as_gold(findings, labelled[name], what) for what in ("areas", "kinds")}
                     for reading, read in readings.items():
-                        result = evaluate(gold, read, similar[name], DEFAULT_PARAMS)
+                        result = evaluate(gold, read, similar[name], params)
                         row = {"gold": name, "sentences": sentences, "reading": reading, "n": result.n,
                                "v_measure": round(result.v_measure, 4), "ari": round(result.ari, 4), "themes_found": result.themes_found}
                         rows.append(row)

@@ -101,6 +101,9 @@ class ThemeParams:
     center: bool = False  # subtract the findings' mean vector first (e5 cosines crowd near 0.85)
     lexical: str = "char"  # "char": character 4–5-grams of the lemmas (compounds share parts); "word": lemmas
     by_kind: bool = False  # group each statement kind apart (a wall; the default weighs kinds softly instead)
+    clusterer: str = "agglomerative"  # or "hdbscan" (scikit-learn's, on the same distances; measured, not better)
+    min_samples: int = 1  # hdbscan: neighbours a core finding needs
+    selection: str = "leaf"  # hdbscan: "leaf" (many small clusters) or "eom" (the most stable ones)
     min_size: int = 2
     min_reports: int = 2
     block: int = 3000  # partitions larger than this are first cut into k-means blocks
@@ -259,6 +262,30 @@ def _agglomerate(sim: np.ndarray, distance: float) -> np.ndarray:
     return model.fit_predict(np.clip(1.0 - sim, 0.0, 2.0))
 
 
+def _hdbscan(sim: np.ndarray, params: ThemeParams) -> np.ndarray:
+    """scikit-learn's HDBSCAN on the mixed distances; its noise points become groups of one (so
+    they stay unthemed)."""
+    from sklearn.cluster import HDBSCAN
+
+    if len(sim) <= max(params.min_size, params.min_samples):
+        return np.arange(len(sim))
+    distances = np.clip(1.0 - sim, 0.0, 2.0).astype(np.float64)
+    np.fill_diagonal(distances, 0.0)
+    labels = HDBSCAN(min_cluster_size=max(2, params.min_size), min_samples=params.min_samples, metric="precomputed",
+                     cluster_selection_method=params.selection, copy=True).fit_predict(distances)
+    noise = np.flatnonzero(labels < 0)
+    labels[noise] = labels.max() + 1 + np.arange(len(noise))
+    return labels
+
+
+def _group(sim: np.ndarray, params: ThemeParams) -> np.ndarray:
+    if params.clusterer == "hdbscan":
+        return _hdbscan(sim, params)
+    if params.clusterer != "agglomerative":
+        raise ValueError(f"unknown clusterer {params.clusterer!r} (agglomerative or hdbscan)")
+    return _agglomerate(sim, params.distance)
+
+
 def _blocks(vectors: np.ndarray, size: int, seed: int = 0) -> list[np.ndarray]:
     """Rows cut into k-means blocks of about ``size`` (one block when it fits)."""
     n = len(vectors)
@@ -286,8 +313,8 @@ def cluster(vectors: np.ndarray, terms: Any, areas: np.ndarray, kinds: Sequence[
         index = np.asarray(rows)
         for block in _blocks(vectors[index], params.block):
             members = index[block]
-            found = _agglomerate(similarity(vectors[members], terms[members], areas[members], params,
-                                            soft[members] if soft is not None else None), params.distance)
+            found = _group(similarity(vectors[members], terms[members], areas[members], params,
+                                      soft[members] if soft is not None else None), params)
             if kind_scores is not None:
                 found = _kind_pure(found, kind_scores[members], params.kind_floor)
             for label in np.unique(found):

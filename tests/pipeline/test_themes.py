@@ -133,3 +133,16 @@ def test_ctfidf_prefers_terms_rare_in_other_groups() -> None:
 def test_finding_ids_are_stable_and_report_specific() -> None:
     assert finding_key("Het  wijkteam is onbekend.", "a") == finding_key("het wijkteam is onbekend.", "a")
     assert finding_key("Het wijkteam is onbekend.", "a") != finding_key("Het wijkteam is onbekend.", "b")
+
+
+def test_hdbscan_groups_on_the_same_distances(embedder) -> None:  # type: ignore[no-untyped-def]
+    """The measured alternative to the agglomerative cut (docs/lessons.md): its noise stays unthemed."""
+    items = findings(UNKNOWN + PRIVACY + ONE_OFF)
+    themes, unthemed = group_findings(items, vectors(embedder, items), ThemeParams(clusterer="hdbscan", min_size=2))
+    by_text = {f.finding_id: f.text for f in items}
+    groups = [{by_text[i] for i in theme.finding_ids} for theme in themes]
+    assert sorted([i for t in themes for i in t.finding_ids] + unthemed) == sorted(by_text)
+    assert {t for _, t in UNKNOWN} in groups or {t for _, t in PRIVACY} in groups
+    assert ONE_OFF[0][1] in {by_text[i] for i in unthemed}
+    with pytest.raises(ValueError, match="clusterer"):
+        group_findings(items, vectors(embedder, items), ThemeParams(clusterer="kmeans"))
