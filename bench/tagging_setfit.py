@@ -36,8 +36,7 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,17 +138,6 @@ def tune(units: Sequence[Unit], steps: int, pairs: str = "kinds", seed: int = 0,
     return VectorCache(embed)
 
 
-@contextmanager
-def tagger_vectors(encode: Callable[[Sequence[str]], np.ndarray]) -> Iterator[None]:
-    """The trained tagger's e5 block reads ``encode``'s vectors while the block runs."""
-    original = tag_model.TrainedTagger.__dict__["embed"]
-    tag_model.TrainedTagger.embed = staticmethod(encode)  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        tag_model.TrainedTagger.embed = original  # type: ignore[method-assign]
-
-
 def folds(run: Sequence[int], steps: int, log: Callable[[str], None], predictions: Path | None = None, pairs: str = "kinds"
           ) -> dict[str, object]:
     from sklearn.linear_model import LogisticRegression
@@ -170,14 +158,14 @@ def folds(run: Sequence[int], steps: int, log: Callable[[str], None], prediction
             heads[name][0].extend(g.kind for g in gold)
             heads[name][1].extend(probabilities)
             append_predictions(predictions, number, name, gold, probabilities)
-        with tagger_vectors(encode):
-            tagger, _ = tag_model.train(log=lambda *_: None, real_reports=labels, embed=encode)
-            tagged = predict(tagger, dev.passages)[0]
-            gold_all += dev.passages
-            tagged_all += tagged
-            if theirs:
-                author_all += theirs
-                author_tagged += predict(tagger, theirs)[0]
+        tagger, _ = tag_model.train(log=lambda *_: None, real_reports=labels, embed=encode)
+        tagger.embed = encode  # type: ignore[method-assign]  # this tagger's e5 block reads the tuned vectors
+        tagged = predict(tagger, dev.passages)[0]
+        gold_all += dev.passages
+        tagged_all += tagged
+        if theirs:
+            author_all += theirs
+            author_tagged += predict(tagger, theirs)[0]
         log(f"groep {number}: setfit-kop passages {kind_f1([g.kind for g in dev.passages], np.array(heads['passages'][1][-len(dev.passages):]))}; "
             f"tagger {summary(dev.passages, tagged)}")
     return {

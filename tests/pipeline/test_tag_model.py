@@ -160,3 +160,23 @@ def test_a_passage_kind_weighs_its_most_decided_sentence(tagger: TrainedTagger) 
     np.testing.assert_allclose(pooled[0], share * own[0] + (1 - share) * strongest, atol=1e-5)
     np.testing.assert_allclose(pooled[1], own[1], atol=1e-6)
     assert tag_model.KINDS[int(np.argmax(pooled[0]))] == "knelpunt"
+
+
+def test_a_tagger_reads_passages_and_sentences_with_its_own_embed() -> None:
+    """Benches give one tagger other vectors (``tagger.embed = encode``, bench/tagging_setfit.py)
+    without touching the class: every vector it makes for passages and sentences comes from there."""
+    tagger = TrainedTagger.load()
+    seen: list[str] = []
+
+    def encode(texts):  # type: ignore[no-untyped-def]
+        seen.extend(texts)
+        return TrainedTagger.embed(texts)
+
+    tagger.embed = encode  # type: ignore[method-assign]
+    text = ("De samenwerking met de huisartsen verloopt uitstekend. "
+            "Een groot knelpunt is de wachtlijst: inwoners wachten soms maanden op ondersteuning.")
+    tagged = tagger.tag(_passages([text]))[0]
+    assert len(tagged.sentences) == 2
+    assert any("huisartsen" in s and "wachtlijst" in s for s in seen)  # the passage
+    assert any(s.startswith("Een groot knelpunt") for s in seen)  # a sentence of it
+    assert TrainedTagger.load().embed is TrainedTagger.embed  # other taggers keep the default
