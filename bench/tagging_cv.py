@@ -34,7 +34,8 @@ import json
 import random
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,21 @@ class VectorCache:
         if missing:
             self.vectors.update(zip(missing, self.embed(missing), strict=True))
         return np.stack([self.vectors[t] for t in texts])
+
+
+def real_report_lines() -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@contextmanager
+def split_by_report(split: Callable[[str], str]) -> Iterator[Path]:
+    """``training/real_reports/labels.jsonl`` with each line's split set by ``split(report file)``
+    ("train", "dev", or "skip" for neither), in a temporary file gone after the block."""
+    lines = real_report_lines()
+    with tempfile.TemporaryDirectory() as folder:
+        labels = Path(folder) / "labels.jsonl"
+        labels.write_text("".join(json.dumps({**line, "split": split(line["file"])}) + "\n" for line in lines), encoding="utf-8")
+        yield labels
 
 
 def folds_of(reports: Sequence[str], folds: int, seed: int) -> list[list[str]]:
@@ -118,8 +134,7 @@ def left_out_reports(reports: Sequence[str], group: Sequence[str], share: float,
 
 def run(folds: int = 5, harvested: bool = True, seed: int = 0, log: object = print, train_share: float = 1.0,
         share_seed: int = 1) -> dict[str, object]:
-    lines = [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    reports = sorted({line["file"] for line in lines})
+    reports = sorted({line["file"] for line in real_report_lines()})
     files = [p for p in tag_model.training_files() if harvested or p.parent != tag_model.HARVESTED_DIR]
     cache = VectorCache()
     gold_all: list[GoldPassage] = []
@@ -128,14 +143,10 @@ def run(folds: int = 5, harvested: bool = True, seed: int = 0, log: object = pri
     author_all: list[GoldPassage] = []
     author_tagged: list[object] = []
     author_rules: list[object] = []
-    with tempfile.TemporaryDirectory() as folder:
-        for number, group in enumerate(folds_of(reports, folds, seed), start=1):
-            labels = Path(folder) / f"fold{number}.jsonl"
-            skipped = left_out_reports(reports, group, train_share, share_seed, number)
-            labels.write_text("".join(
-                json.dumps({**line, "split": "dev" if line["file"] in group else "skip" if line["file"] in skipped else "train"}) + "\n"
-                for line in lines
-            ), encoding="utf-8")
+    for number, group in enumerate(folds_of(reports, folds, seed), start=1):
+        skipped = left_out_reports(reports, group, train_share, share_seed, number)
+        with split_by_report(lambda report, group=group, skipped=skipped: "dev" if report in group else "skip" if report in skipped else "train"
+                             ) as labels:
             tagger, _ = tag_model.train(files, log=lambda *_: None, real_reports=labels, embed=cache)
             gold = load_labelled(labels, split="dev").passages
             tagged, _ = predict(tagger, gold)

@@ -28,9 +28,7 @@ import json
 import os
 import random
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.tagging_cv import folds_of, real_reports_missing  # noqa: E402
+from bench.tagging_cv import folds_of, real_report_lines, real_reports_missing, split_by_report  # noqa: E402
 from core.metrics import GoldPassage, Labels, score  # noqa: E402
 from core.taxonomy import KINDS  # noqa: E402
 from pipeline import tag_model  # noqa: E402
@@ -52,18 +50,6 @@ AREA_LOSS = 4.0
 LEARNING_RATE = 5e-5
 Unit = tuple[str, tuple[int, ...], str, float]  # text, areas, kind, weight
 Predict = Callable[[Sequence[str]], np.ndarray]  # rows: 4 kind probabilities, then 10 area probabilities
-
-
-@contextmanager
-def split_by_report(train: Callable[[str], bool]) -> Iterator[Path]:
-    """``training/real_reports/labels.jsonl`` with the reports for which ``train`` holds as "train",
-    the others as "dev", in a temporary file."""
-    lines = [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    with tempfile.TemporaryDirectory() as folder:
-        labels = Path(folder) / "labels.jsonl"
-        labels.write_text("".join(json.dumps({**line, "split": "train" if train(line["file"]) else "dev"}) + "\n" for line in lines),
-                          encoding="utf-8")
-        yield labels
 
 
 def units_of(labels: Path) -> list[Unit]:
@@ -145,11 +131,10 @@ def report_folds(run: Sequence[int]) -> Iterator[tuple[int, list[str], Path]]:
     """The report folds of ``bench/tagging_cv.py`` (five, seed 0) that ``run`` names: the fold's
     number, its reports, and the real-report labels with those reports as "dev" (a temporary file,
     gone when the next fold comes)."""
-    lines = [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    reports = sorted({line["file"] for line in lines})
+    reports = sorted({line["file"] for line in real_report_lines()})
     for number, group in enumerate(folds_of(reports, 5, 0), start=1):
         if number in run:
-            with split_by_report(lambda report, group=group: report not in group) as labels:
+            with split_by_report(lambda report, group=group: "dev" if report in group else "train") as labels:
                 yield number, group, labels
 
 
@@ -189,7 +174,7 @@ def themes(epochs: int, log: Callable[[str], None]) -> list[dict[str, object]]:
 
     left_out = gold_reports(list(GOLDS))
     kept = tag_model.train_reports(tag_model.REAL_REPORTS) - left_out
-    with split_by_report(lambda report: report in kept) as labels:
+    with split_by_report(lambda report: "train" if report in kept else "dev") as labels:
         units = units_of(labels)
         tagger, _ = tag_model.train(log=lambda *_: None, real_reports=labels)
     predict = fine_tune(units, epochs, log=log)

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from bench.tagging_cv import split_by_report
 from core.config import load_settings
 from core.gold import read_lines
 from pipeline import tag_model
@@ -91,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
         print("fout: training/real_reports/labels.jsonl ontbreekt")
         return 2
     left_out = gold_reports(paths)
-    lines = _rows(tag_model.REAL_REPORTS)
     kept = tag_model.train_reports(tag_model.REAL_REPORTS) - left_out
     print(f"{len(left_out)} rapporten met gold-bevindingen weggelaten; {len(kept)} echte trainrapporten over")
     embedder = load_embedder(load_settings().embedder)
@@ -102,10 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     similar = {name: grouping.embed_passages([g.text for g in gold]) for name, gold in golds.items()} if grouping is not embedder else vectors
     cache = tag_model.FeatureCache()
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        labels = Path(folder) / "labels.jsonl"
-        labels.write_text("".join(json.dumps({**line, "split": "train" if line["file"] in kept else "dev"}) + "\n" for line in lines),
-                          encoding="utf-8")
+    with split_by_report(lambda report: "train" if report in kept else "dev") as labels:
         shipped = tag_model.TRAIN_ON_SENTENCES
         try:
             for sentences in (False, True) if args.sentences else (shipped,):
