@@ -161,12 +161,20 @@ def run(folds: int = 5, harvested: bool = True, seed: int = 0, log: object = pri
                 author_rules += predict(RuleTagger(), theirs)[0]
             log(f"groep {number}/{folds}: {len(group)} rapporten, {len(gold)} passages: {summary(gold, tagged)}")  # type: ignore[operator]
     return {
+        "embedder_build": embedder_build(),
         "reports": len(reports), "passages": len(gold_all), "folds": folds, "seed": seed, "harvested": harvested,
         "train_share": train_share, **({"share_seed": share_seed} if train_share < 1 else {}),
         "trained": summary(gold_all, tagged_all, interval=True), "rules": summary(gold_all, rules_all),
         "author": {"passages": len(author_all), "trained": passage_summary(author_all, author_tagged, interval=True),
                    "rules": passage_summary(author_all, author_rules)} if author_all else None,
     }
+
+
+def embedder_build() -> str:
+    """The default embedder and its build (``e5_openvino.build_id``): figures name the vectors they read."""
+    from pipeline import e5_openvino
+
+    return f"{e5_openvino.NAME} build {e5_openvino.build_id() or '(not built)'}"
 
 
 def real_reports_missing() -> bool:
@@ -206,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                  train_share=args.train_share, share_seed=args.share_seed)
     trained, rules = result["trained"], result["rules"]
     share = f", {args.train_share:.0%} van de trainrapporten" if args.train_share < 1 else ""
-    print(f"{result['reports']} rapporten, {result['passages']} passages, {result['folds']} groepen (seed {result['seed']}{share})")
+    print(f"{result['reports']} rapporten, {result['passages']} passages, {result['folds']} groepen (seed {result['seed']}{share}); "
+          f"{result['embedder_build']}")
     for name in ("areas_macro_f1", "kind_macro_f1", "sentence_kind_macro_f1"):
         print(figure_line(name, trained, rules))  # type: ignore[arg-type]
     author = result["author"]

@@ -14,6 +14,7 @@ import itertools
 from dataclasses import replace
 from pathlib import Path
 
+from bench.tagging_cv import embedder_build
 from bench.themes_unseen import gold_readings, read_as_gold
 from core.config import load_settings
 from pipeline.embed import load_embedder
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         readings = gold_readings(Path(args.gold))
         findings = read_as_gold(read_as_gold(findings, readings, "areas"), readings, "kinds")
     base_v, base_ari = baseline(gold)
-    print(f"{len(gold)} texts, {len({g.theme for g in gold if g.theme})} gold themes; baseline V {base_v:.3f} ARI {base_ari:.3f}")
+    print(f"{len(gold)} texts, {len({g.theme for g in gold if g.theme})} gold themes; baseline V {base_v:.3f} ARI {base_ari:.3f}; "
+          f"{embedder_build()}")
     grid = [DEFAULT_PARAMS]
     if args.grid:
         grid += [

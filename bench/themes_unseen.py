@@ -23,7 +23,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from bench.tagging_cv import split_by_report
+from bench.tagging_cv import embedder_build, split_by_report
 from core.config import load_settings
 from core.gold import read_lines
 from pipeline import tag_model
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     left_out = gold_reports(paths)
     kept = tag_model.train_reports(tag_model.REAL_REPORTS) - left_out
-    print(f"{len(left_out)} rapporten met gold-bevindingen weggelaten; {len(kept)} echte trainrapporten over")
+    print(f"{len(left_out)} rapporten met gold-bevindingen weggelaten; {len(kept)} echte trainrapporten over; {embedder_build()}")
     embedder = load_embedder(load_settings().embedder)
     golds = {path.stem: load_gold(path, None)[0] for path in paths}
     labelled = {path.stem: gold_readings(path) for path in paths} if args.gold_readings else {}
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             tag_model.TRAIN_ON_SENTENCES = shipped
     if args.json:
-        print(json.dumps({"left_out_reports": len(left_out), "train_reports": len(kept), "results": rows}, ensure_ascii=False))
+        print(json.dumps({"embedder_build": embedder_build(), "left_out_reports": len(left_out), "train_reports": len(kept), "results": rows}, ensure_ascii=False))
     return 0
 
 

@@ -252,6 +252,20 @@ def build(target: Path, log: Log = _stderr) -> Path:
     return target
 
 
+def build_id(root: Path | None = None) -> str:
+    """A short hash of the built int8 weights ("" when not built): which build a measured figure
+    came from. Builds on one machine are byte-identical; builds on different CPUs differ slightly,
+    and evaluation figures with them (docs/performance-and-scale.md)."""
+    path = model_dir(root) / "model.bin"
+    if not path.is_file():
+        return ""
+    digest = hashlib.sha1()
+    with path.open("rb") as weights:
+        for chunk in iter(lambda: weights.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
 def ensure_model(root: Path | None = None, log: Log = _stderr) -> Path:
     """The folder of the built model, building it first when it is not in the cache (one
     process at a time builds; the others wait for it)."""

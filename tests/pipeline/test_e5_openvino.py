@@ -131,3 +131,14 @@ def test_model_folder_names_what_it_was_built_from(tmp_path) -> None:  # type: i
     assert e5_openvino.fingerprint(texts=texts) == e5_openvino.fingerprint()
     assert e5_openvino.fingerprint(texts=texts[1:]) != e5_openvino.fingerprint()
     assert e5_openvino.model_dir(tmp_path).name.startswith(f"{e5_openvino.NAME}-")
+
+
+def test_build_id_names_the_built_weights(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    assert e5_openvino.build_id(tmp_path) == ""  # not built
+    folder = e5_openvino.model_dir(tmp_path)
+    folder.mkdir(parents=True)
+    weights = bytes(range(256)) * 5000  # more than one read chunk
+    (folder / "model.bin").write_bytes(weights)
+    assert e5_openvino.build_id(tmp_path) == hashlib.sha1(weights).hexdigest()[:12]
