@@ -24,7 +24,8 @@ evaluaties.jsonl``; figures in docs/lessons.md):
 4. groups smaller than ``min_size`` or from fewer than ``min_reports`` reports are dissolved
    (a lesson recurs across reports);
 5. each theme is labelled by class-based TF-IDF over lemmas (BERTopic's c-TF-IDF) and by its
-   most central finding of its kind; its findings are ordered by centrality (that one first).
+   most central finding of its kind whose first sentence stands alone (``stands_alone``: not a
+   fragment, not "Daarin …"); its findings are ordered by centrality (that one first).
 
 Pure: vectors come in, themes go out; the index layer (``index.themes``) feeds it.
 """
@@ -43,7 +44,7 @@ from typing import Any
 import numpy as np
 
 FINDING_KINDS: tuple[str, ...] = ("knelpunt", "succesfactor", "aanbeveling")
-METHOD_VERSION = "themes-2"  # bump when the method or its defaults change: cached themes are recomputed
+METHOD_VERSION = "themes-3"  # bump when the method or its defaults change: cached themes are recomputed
 
 
 @dataclass(frozen=True)
@@ -159,11 +160,32 @@ def short_label(text: str, limit: int = 110) -> str:
 
 
 _BULLET = re.compile(r"^(?:[-–—•·*▪●◦]|\d{1,2}[.)])\s+")
+_ELISION = re.compile(r"^(?:[\[(](?:\.\.\.|…)[\])]|\.\.\.|…)\s*")  # "[...] In gemeenten …": the report's own cut
 
 
 def clean_quote(text: str) -> str:
-    """A finding as it is quoted: one line, without a leading list bullet or number."""
-    return _BULLET.sub("", " ".join(text.split()))
+    """A finding as it is quoted: one line, without a leading list bullet, number or elision mark."""
+    return _ELISION.sub("", _BULLET.sub("", " ".join(text.split())))
+
+
+# Words that tie a sentence to the one before it ("Daarin is weinig veranderd."): such a sentence
+# does not stand on its own as a theme's label.
+_LEANING = frozenset({
+    "daarin", "daarnaast", "daarbij", "daarmee", "daardoor", "daarom", "daarvoor", "daarover", "hierdoor", "hierbij",
+    "hiermee", "hiervoor", "hierin", "dit", "dat", "deze", "die", "dus", "ook", "echter", "toch", "verder", "bovendien",
+    "tevens", "vervolgens", "tegelijkertijd", "zij", "ze", "hij", "zo", "en", "maar", "want", "of", "wel", "dan",
+})
+
+
+def stands_alone(text: str) -> bool:
+    """Whether a finding's first sentence reads as a label on its own: it starts a sentence (a
+    capital or a number, not a fragment cut from the page before), has at least five words, and
+    does not lean on the sentence before it ("Daarin …", "Ook …", "Deze afspraken …")."""
+    first = short_label(text).lstrip("‘’“”\"'")
+    words = first.split()
+    if len(words) < 5 or not (first[:1].isupper() or first[:1].isdigit()):
+        return False
+    return words[0].lower().strip(",;:") not in _LEANING
 
 
 def _term_matrix(lemmas: Sequence[Sequence[str]], lexical: str = "word") -> Any:
@@ -432,8 +454,10 @@ def _theme(findings: Sequence[Finding], vectors: np.ndarray, kinds: np.ndarray, 
     areas = theme_areas(members)
     kind = FINDING_KINDS[int(np.argmax(kinds[rows].sum(axis=0)))]
     # The label is the most central finding of the theme's own kind (a finding of uncertain kind
-    # may sit in the theme, but an aanbevelingen theme is not labelled with a knelpunt).
-    lead = next((f for f in members if f.kind == kind), members[0])
+    # may sit in the theme, but an aanbevelingen theme is not labelled with a knelpunt) whose first
+    # sentence stands alone; the most central of its kind when none does.
+    own = [f for f in members if f.kind == kind] or members
+    lead = next((f for f in own if stands_alone(f.text)), own[0])
     members = [lead, *(f for f in members if f is not lead)]
     return Theme(
         theme_id=theme_id([f.finding_id for f in members]),

@@ -146,3 +146,25 @@ def test_hdbscan_groups_on_the_same_distances(embedder) -> None:  # type: ignore
     assert ONE_OFF[0][1] in {by_text[i] for i in unthemed}
     with pytest.raises(ValueError, match="clusterer"):
         group_findings(items, vectors(embedder, items), ThemeParams(clusterer="kmeans"))
+
+
+def test_a_theme_is_labelled_by_a_finding_that_stands_alone() -> None:
+    """A label is read without its report: not a sentence that leans on the one before it
+    ("Daarin …"), nor a fragment cut from the page before ("en onbegrip …")."""
+    from pipeline.themes import clean_quote, stands_alone
+
+    texts = [("r1", "Daarin is in de afgelopen jaren weinig veranderd voor de teams."),
+             ("r2", "en onbegrip in de samenwerking met wijkprofessionals over de privacyregels."),
+             ("r3", "Privacyregels belemmeren het delen van gegevens tussen wijkteam en huisarts.")]
+    items = [Finding(finding_key(t, doc), t, "knelpunt", (3,), kind_scores=(1.0, 0.0, 0.0), doc_id=doc) for doc, t in texts]
+    vectors = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]], dtype=np.float32)  # the first two are the most central
+    themes, _ = group_findings(items, vectors, ThemeParams(distance=2.0))
+    assert len(themes) == 1 and themes[0].central == texts[2][1] and themes[0].finding_ids[0] == items[2].finding_id
+    assert [stands_alone(t) for _, t in texts] == [False, False, True]
+    assert not stands_alone("Te kort.") and stands_alone("“De wachttijd voor een eerste gesprek is te lang.”")
+    # none stands alone: the most central of its kind, as before
+    themes, _ = group_findings(items[:2], vectors[:2], ThemeParams(distance=2.0))
+    assert themes[0].central == texts[0][1]
+    assert clean_quote("[...] In gemeenten met wijkteams  worden meer mensen doorverwezen.") == \
+        "In gemeenten met wijkteams worden meer mensen doorverwezen."
+    assert clean_quote("… de rest") == "de rest" and clean_quote("- Eén toegangspunt") == "Eén toegangspunt"
