@@ -23,7 +23,7 @@ from pipeline.themes import FINDING_KINDS, Finding
 from wijkkennis import lessons as lessons_module
 from wijkkennis import ui
 from wijkkennis.curation import CurationError
-from wijkkennis.lessons import Lesson, LessonFilter, ThemeEdits, cite, select
+from wijkkennis.lessons import Lesson, LessonFilter, ThemeEdits, cite, counted, select
 from wijkkennis.lessons_report import write_report
 
 SIZE_CLASSES = ("<10k", "10-20k", "20-50k", "50-100k", "100-250k", ">=250k")
@@ -290,8 +290,9 @@ def lesson_card(number: int, lesson: Lesson) -> None:
         areas = " ".join(f":blue-badge[{ui.area_option(a)}]" for a in lesson.areas)
         st.markdown(f"#### {number}. {ui.plain_markdown(ui.one_line(lesson.label))}")
         st.markdown(f"{ui.kind_badge(lesson.kind)} {areas}{edited}")
-        st.caption(f"gedeeld door {len(lesson.gemeenten)} gemeenten in {len(lesson.reports)} rapporten · "
-                   f"{years_text(lesson.years)} · {len(lesson.findings)} bevindingen")
+        st.caption(f"gedeeld door {counted(len(lesson.gemeenten), 'gemeente', 'gemeenten')} in "
+                   f"{counted(len(lesson.reports), 'rapport', 'rapporten')} · {years_text(lesson.years)} · "
+                   f"{counted(len(lesson.findings), 'bevinding', 'bevindingen')}")
         quote = lesson.quote
         if not ui.one_line(quote.text).startswith(ui.one_line(lesson.label).rstrip("…").strip()):  # not when the label is the quote
             st.markdown("> “" + ui.plain_markdown(ui.one_line(quote.text)) + "”")

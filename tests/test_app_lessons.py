@@ -88,7 +88,7 @@ def card_title(lesson) -> str:  # type: ignore[no-untyped-def]
 
 def shared_by(at) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
     """(gemeenten, rapporten) of every card, in page order."""
-    found = [re.match(r"gedeeld door (\d+) gemeenten in (\d+) rapporten", c.value) for c in at.caption]
+    found = [re.match(r"gedeeld door (\d+) gemeenten? in (\d+) rapport(?:en)?", c.value) for c in at.caption]
     return [(int(m[1]), int(m[2])) for m in found if m]
 
 

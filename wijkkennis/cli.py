@@ -683,8 +683,7 @@ def themes(
         if not chosen:
             typer.echo("Geen thema's gevonden (is er iets ingelezen? `wijkkennis ingest corpus/`).")
         for number, lesson in enumerate(chosen, 1):
-            typer.secho(f"{number}. {lesson.label}  [{lesson.kind}; {len(lesson.gemeenten)} gemeenten, "
-                        f"{len(lesson.reports)} rapporten, {len(lesson.findings)} bevindingen]", bold=True)
+            typer.secho(f"{number}. {lesson.label}  [{lesson.kind}; {lesson.shared}]", bold=True)
             for finding in lesson.findings[:findings]:
                 typer.echo(f"   - \"{clean_quote(finding.text)[:220]}\" ({cite(finding)})")
         typer.echo(f"{len(chosen)} thema's; {len(book.theme_set.unthemed)} bevindingen zonder thema; "

@@ -147,6 +147,12 @@ class Lesson:
     def quote(self) -> Finding:
         return self.findings[0]
 
+    @property
+    def shared(self) -> str:
+        """How widely it is shared, in words: "3 gemeenten, 4 rapporten, 1 bevinding"."""
+        return (f"{counted(len(self.gemeenten), 'gemeente', 'gemeenten')}, {counted(len(self.reports), 'rapport', 'rapporten')}, "
+                f"{counted(len(self.findings), 'bevinding', 'bevindingen')}")
+
     def to_dict(self, findings: int | None = None) -> dict[str, Any]:
         return {
             "theme_id": self.theme_id, "label": self.label, "kind": self.kind, "areas": list(self.areas),
@@ -155,6 +161,11 @@ class Lesson:
             "curated": bool(self.edits), "pinned": self.pinned,
             "findings": [citation(f) | {"finding_id": f.finding_id, "text": f.text} for f in self.findings[:findings]],
         }
+
+
+def counted(number: int, one: str, many: str) -> str:
+    """"1 gemeente", "3 gemeenten", "0 gemeenten"."""
+    return f"{number} {one if number == 1 else many}"
 
 
 def citation(finding: Finding) -> dict[str, Any]:

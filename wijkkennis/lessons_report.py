@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.taxonomy import AREAS
 from pipeline.themes import Finding, clean_quote
-from wijkkennis.lessons import Lesson, LessonFilter
+from wijkkennis.lessons import Lesson, LessonFilter, counted
 
 PLURAL = {"knelpunt": "Knelpunten", "succesfactor": "Succesfactoren", "aanbeveling": "Aanbevelingen"}
 
@@ -82,8 +82,8 @@ def report_content(lessons: Sequence[Lesson], wanted: LessonFilter, quotes: int 
                     break
             years = lesson.years
             span = f" ({years[0]}–{years[-1]})" if len(years) > 1 else (f" ({years[0]})" if years else "")
-            summary = (f"Gedeeld door {len(lesson.gemeenten)} gemeente(n) in {len(lesson.reports)} rapport(en){span}; "
-                       f"{len(lesson.findings)} bevindingen.")
+            summary = (f"Gedeeld door {counted(len(lesson.gemeenten), 'gemeente', 'gemeenten')} in "
+                       f"{counted(len(lesson.reports), 'rapport', 'rapporten')}{span}; {counted(len(lesson.findings), 'bevinding', 'bevindingen')}.")
             parts.append(Section(lesson.label, summary, [(clean_quote(f.text), source_of(f)) for f in picked]))
         sections.append((PLURAL[kind], parts))
     today = today or dt.date.today()

@@ -192,3 +192,11 @@ def test_eval_themes_on_the_dev_gold_beats_the_baseline() -> None:
     assert data["n"] >= 90 and data["warnings"] == []
     assert data["v_measure"] > data["baseline_v_measure"] and data["ari"] > data["baseline_ari"]
     assert 2 <= data["themes_found"] <= data["n"] / 3
+
+
+def test_counts_read_as_dutch() -> None:
+    from wijkkennis.lessons import Lesson, counted
+
+    assert [counted(n, "gemeente", "gemeenten") for n in (0, 1, 2)] == ["0 gemeenten", "1 gemeente", "2 gemeenten"]
+    findings = [Finding("a", "x", "knelpunt", doc_id="r1", gemeente="Zwolle"), Finding("b", "y", "knelpunt", doc_id="r2", gemeente="Zwolle")]
+    assert Lesson("t", "knelpunt", (2,), "x", [], findings).shared == "1 gemeente, 2 rapporten, 2 bevindingen"
