@@ -179,8 +179,11 @@ _LEANING = frozenset({
 
 def stands_alone(text: str) -> bool:
     """Whether a finding's first sentence reads as a label on its own: it starts a sentence (a
-    capital or a number, not a fragment cut from the page before), has at least five words, and
-    does not lean on the sentence before it ("Daarin …", "Ook …", "Deze afspraken …")."""
+    capital or a number, not a fragment cut from the page before), has at least five words, does
+    not lean on the sentence before it ("Daarin …", "Ook …", "Deze afspraken …") and does not end in
+    a colon (the lead-in of a list)."""
+    if re.split(r"(?<=[.!?])\s+", clean_quote(text), maxsplit=1)[0].rstrip().endswith(":"):
+        return False  # "Als oorzaken noemen de professionals:" — the list it opens is elsewhere
     first = short_label(text).lstrip("‘’“”\"'")
     words = first.split()
     if len(words) < 5 or not (first[:1].isupper() or first[:1].isdigit()):

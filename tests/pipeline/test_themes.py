@@ -162,6 +162,7 @@ def test_a_theme_is_labelled_by_a_finding_that_stands_alone() -> None:
     assert len(themes) == 1 and themes[0].central == texts[2][1] and themes[0].finding_ids[0] == items[2].finding_id
     assert [stands_alone(t) for _, t in texts] == [False, False, True]
     assert not stands_alone("Te kort.") and stands_alone("“De wachttijd voor een eerste gesprek is te lang.”")
+    assert not stands_alone("Als oorzaken van de toegenomen werkdruk noemen de professionals:")
     # none stands alone: the most central of its kind, as before
     themes, _ = group_findings(items[:2], vectors[:2], ThemeParams(distance=2.0))
     assert themes[0].central == texts[0][1]
