@@ -46,6 +46,7 @@ from pipeline.themes import (
     annotate,
     finding_key,
     group_findings,
+    without_lead_in,
 )
 
 MAX_FINDING_CHARS = 600  # a run of same-kind sentences is cut into findings of at most this length
@@ -110,7 +111,8 @@ def collect_findings(store: Store) -> list[Finding]:
         sentence_kinds = json.loads(row["sentence_kinds"] or "[]")
         runs = list(_runs(row["text"], sentence_kinds)) if sentence_kinds else (
             [(row["kind"], row["text"].strip())] if row["kind"] in FINDING_KINDS else [])
-        for kind, text in runs:
+        for kind, run in runs:
+            text = without_lead_in(run)
             key = finding_key(text, row["doc_id"])
             if len(text) < 25 or key in seen:
                 continue

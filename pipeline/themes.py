@@ -168,6 +168,17 @@ def clean_quote(text: str) -> str:
     return _ELISION.sub("", _BULLET.sub("", " ".join(text.split())))
 
 
+def without_lead_in(text: str) -> str:
+    """A finding without a closing sentence that only announces a list ("Als oorzaken noemen de
+    professionals:"): the list's items are findings of their own, often in the next passage, and
+    the announcement states nothing. "" when nothing else is left."""
+    stripped = text.rstrip()
+    if not stripped.endswith(":"):
+        return text
+    sentences = re.split(r"(?<=[.!?])\s+", stripped)
+    return " ".join(sentences[:-1]).strip() if len(sentences) > 1 else ""
+
+
 # Words that tie a sentence to the one before it ("Daarin is weinig veranderd."): such a sentence
 # does not stand on its own as a theme's label.
 _LEANING = frozenset({

@@ -200,3 +200,31 @@ def test_counts_read_as_dutch() -> None:
     assert [counted(n, "gemeente", "gemeenten") for n in (0, 1, 2)] == ["0 gemeenten", "1 gemeente", "2 gemeenten"]
     findings = [Finding("a", "x", "knelpunt", doc_id="r1", gemeente="Zwolle"), Finding("b", "y", "knelpunt", doc_id="r2", gemeente="Zwolle")]
     assert Lesson("t", "knelpunt", (2,), "x", [], findings).shared == "1 gemeente, 2 rapporten, 2 bevindingen"
+
+
+def test_a_list_lead_in_is_no_finding(tmp_path: Path) -> None:
+    """Zwolle's "Als oorzaken van de toegenomen werkdruk noemen de geïnterviewde professionals:"
+    announces a list kept in the next passage: it states nothing, so it is no finding."""
+    from index.ingest import ingest
+    from index.store import Store
+    from index.themes import collect_findings
+    from pipeline.themes import without_lead_in
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(CORPUS / "zwolle-evaluatie-wijkteams-2019.pdf", folder)
+    shutil.copy(CORPUS / "manifest.csv", folder)
+    settings = make_settings(tmp_path / "index")
+    assert all(o.status == "ok" for o in ingest([folder], settings))
+    store = Store(settings)
+    try:
+        passages = [row["text"] for row in store.db.execute("SELECT text FROM passages")]
+        findings = collect_findings(store)
+    finally:
+        store.close()
+    assert any("noemen de geïnterviewde professionals:" in text for text in passages)  # the lead-in is read
+    assert findings and not any(f.text.rstrip().endswith(":") for f in findings)
+    assert any("werkdruk" in f.text for f in findings)  # the list's own findings stay
+    assert without_lead_in("De wachttijd is lang. Als oorzaken noemen de professionals:") == "De wachttijd is lang."
+    assert without_lead_in("Als oorzaken noemen de professionals:") == ""
+    assert without_lead_in("De wachttijd is lang.") == "De wachttijd is lang."
