@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from core.gold import read_lines  # noqa: E402
 from core.metrics import GoldPassage, Labels, predict, score, sentence_labels  # noqa: E402
 from pipeline import tag_model  # noqa: E402
 from pipeline.tag_rules import RuleTagger  # noqa: E402
@@ -66,8 +67,12 @@ class VectorCache:
         return np.stack([self.vectors[t] for t in texts])
 
 
+def jsonl_rows(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in read_lines(path) if line.strip()]
+
+
 def real_report_lines() -> list[dict]:  # type: ignore[type-arg]
-    return [json.loads(line) for line in tag_model.REAL_REPORTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return jsonl_rows(tag_model.REAL_REPORTS)
 
 
 @contextmanager

@@ -23,9 +23,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from bench.tagging_cv import embedder_build, split_by_report
+from bench.tagging_cv import embedder_build, jsonl_rows, split_by_report
 from core.config import load_settings
-from core.gold import read_lines
 from pipeline import tag_model
 from pipeline.embed import load_embedder
 from pipeline.themes import DEFAULT_PARAMS, FINDING_KINDS, Finding, ThemeParams
@@ -35,18 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDS = (ROOT / "eval" / "themes_dev_evaluaties.jsonl", ROOT / "eval" / "themes_check_evaluaties.jsonl")
 
 
-def _rows(path: Path) -> list[dict]:  # type: ignore[type-arg]
-    return [json.loads(line) for line in read_lines(path) if line.strip()]
-
-
 def gold_reports(paths: list[Path]) -> set[str]:
     """The report files (``texts/<report>.txt``) the gold sets point into."""
-    return {row["file"] for path in paths for row in _rows(path) if "file" in row}
+    return {row["file"] for path in paths for row in jsonl_rows(path) if "file" in row}
 
 
 def gold_readings(path: Path) -> dict[str, tuple[list[int], str]]:
     """Per gold id its labelled areas and kind (lines that carry them)."""
-    return {row["id"]: (list(row.get("areas") or []), row.get("kind", "")) for row in _rows(path)}
+    return {row["id"]: (list(row.get("areas") or []), row.get("kind", "")) for row in jsonl_rows(path)}
 
 
 def read_as_gold(findings: list[Finding], readings: dict[str, tuple[list[int], str]], what: str) -> list[Finding]:
@@ -92,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     left_out = gold_reports(paths)
     kept = tag_model.train_reports(tag_model.REAL_REPORTS) - left_out
-    print(f"{len(left_out)} rapporten met gold-bevindingen weggelaten; {len(kept)} echte trainrapporten over; {embedder_build()}")
+    build = embedder_build()
+    print(f"{len(left_out)} rapporten met gold-bevindingen weggelaten; {len(kept)} echte trainrapporten over; {build}")
     embedder = load_embedder(load_settings().embedder)
     golds = {path.stem: load_gold(path, None)[0] for path in paths}
     labelled = {path.stem: gold_readings(path) for path in paths} if args.gold_readings else {}
@@ -122,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             tag_model.TRAIN_ON_SENTENCES = shipped
     if args.json:
-        print(json.dumps({"embedder_build": embedder_build(), "left_out_reports": len(left_out), "train_reports": len(kept), "results": rows}, ensure_ascii=False))
+        print(json.dumps({"embedder_build": build, "left_out_reports": len(left_out), "train_reports": len(kept), "results": rows}, ensure_ascii=False))
     return 0
 
 

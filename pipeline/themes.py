@@ -151,9 +151,19 @@ def content_words(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
     return result
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _first_sentence(text: str) -> str:
+    return _SENTENCE_END.split(clean_quote(text), maxsplit=1)[0]
+
+
 def short_label(text: str, limit: int = 110) -> str:
     """A finding as a theme label: its first sentence, cut at a word boundary."""
-    first = re.split(r"(?<=[.!?])\s+", clean_quote(text), maxsplit=1)[0]
+    return _shortened(_first_sentence(text), limit)
+
+
+def _shortened(first: str, limit: int = 110) -> str:
     if len(first) <= limit:
         return first.rstrip(",;:")
     return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
@@ -175,7 +185,7 @@ def without_lead_in(text: str) -> str:
     stripped = text.rstrip()
     if not stripped.endswith(":"):
         return text
-    sentences = re.split(r"(?<=[.!?])\s+", stripped)
+    sentences = _SENTENCE_END.split(stripped)
     return " ".join(sentences[:-1]).strip() if len(sentences) > 1 else ""
 
 
@@ -193,9 +203,10 @@ def stands_alone(text: str) -> bool:
     capital or a number, not a fragment cut from the page before), has at least five words, does
     not lean on the sentence before it ("Daarin …", "Ook …", "Deze afspraken …") and does not end in
     a colon (the lead-in of a list)."""
-    if re.split(r"(?<=[.!?])\s+", clean_quote(text), maxsplit=1)[0].rstrip().endswith(":"):
+    sentence = _first_sentence(text)
+    if sentence.rstrip().endswith(":"):
         return False  # "Als oorzaken noemen de professionals:" — the list it opens is elsewhere
-    first = short_label(text).lstrip("‘’“”\"'")
+    first = _shortened(sentence).lstrip("‘’“”\"'")
     words = first.split()
     if len(words) < 5 or not (first[:1].isupper() or first[:1].isdigit()):
         return False
